@@ -1,0 +1,96 @@
+"""Wire settings to stages, and stages to the Kafka service or to file mode.
+
+``build`` is the one place that constructs stages and their state, so ``run`` and
+``process`` run the same pipeline code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+
+from service import logs
+from service.events import Provenance
+from service.metrics import HealthServer, Metrics
+from service.parse import Parser
+from service.pipeline import Pipeline
+from service.settings import Settings
+
+log = logs.get("cleanwire.app")
+
+
+def service_version() -> str:
+    try:
+        return version("cleanwire")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass
+class Built:
+    """A ready pipeline, its provenance, and how to release its state."""
+
+    pipeline: Pipeline
+    provenance: Provenance
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for close in reversed(self.closers):
+            close()
+
+
+def build(settings: Settings, metrics: Metrics | None = None, *, default_state: str = "") -> Built:
+    """Construct the enabled stages over their state store.
+
+    Raises :class:`~service.errors.ConfigError` for a bad rules file or store setting.
+    """
+    from service.stages import make_stages
+
+    stages = make_stages(settings, state_dir=settings.state_dir or default_state)
+    parse = Parser(settings.max_record_bytes, settings.max_json_depth)
+    clean, dedup, enrich = stages.clean, stages.dedup, stages.enrich
+    if metrics is not None:
+        parse = metrics.timed("parse", parse)
+        clean = metrics.timed("clean", clean) if clean else None
+        dedup = metrics.timed("dedup", dedup) if dedup else None
+        enrich = metrics.timed_batch("enrich", enrich) if enrich else None
+    pipeline = Pipeline(parse=parse, clean=clean, dedup=dedup, enrich=enrich)
+    provenance = Provenance(service_version(), tuple(sorted(stages.models.items())))
+    return Built(pipeline, provenance, stages.closers)
+
+
+async def run_service(settings: Settings) -> int:
+    """Run the Kafka service until SIGTERM/SIGINT; return the exit code."""
+    from service.kafka import KafkaService
+
+    metrics = Metrics()
+    built = build(settings, metrics, default_state="state")
+    metrics.build.info(
+        {"version": built.provenance.service_version, **dict(built.provenance.models)}
+    )
+    service = KafkaService(settings, built.pipeline.run, metrics, built.provenance)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    health = HealthServer(metrics, service.is_ready)
+    if settings.metrics_addr:
+        host, port = await health.start(settings.metrics_addr)
+        log.info("metrics_listening", host=host, port=port)
+    metrics.ready.set_function(lambda: 1.0 if service.is_ready() else 0.0)
+    log.info("service_starting", settings=settings.redacted())
+    try:
+        await service.start()
+        await service.serve(stop)
+        log.info("shutdown_started", deadline_s=settings.shutdown_timeout_s)
+    finally:
+        try:
+            await asyncio.wait_for(service.stop(), settings.shutdown_timeout_s)
+        finally:
+            await health.stop()
+            built.close()
+    log.info("shutdown_complete")
+    return 0

@@ -1,0 +1,128 @@
+"""``cleanwire run | process | topics``: arguments → Settings → app.
+
+Exit codes: 0 success, 1 runtime failure (infrastructure), 2 bad configuration or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from service import logs
+from service.errors import ConfigError
+from service.settings import Settings, add_arguments, load
+
+DESCRIPTION = (
+    "Streaming news-article ingestion: parse, strip boilerplate, deduplicate, tag entities, "
+    "publish. Every option can also be set by the environment variable shown in its help."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cleanwire", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = sub.add_parser(
+        "run",
+        help="consume the raw topic and publish clean, duplicate and DLQ records (exactly once by default)",
+        description="Consume the raw Kafka topic in a consumer group, run the pipeline and "
+        "publish clean articles, duplicates and dead letters; commit offsets only with "
+        "durably published output. SIGTERM finishes the in-flight batch and exits 0.",
+    )
+    add_arguments(run, ("common", "run"))
+    process = sub.add_parser(
+        "process",
+        help="run the same pipeline over JSON lines (file or stdin) without Kafka",
+        description="Read raw events as JSON lines from INPUT (or stdin), write clean events "
+        "to --output (or stdout) in input order, duplicates to --duplicates, invalid lines "
+        "to --dlq. State lives in memory unless --state-dir is given.",
+    )
+    process.add_argument(
+        "input",
+        nargs="?",
+        default=None,
+        metavar="INPUT",
+        help="JSON lines file; '-' or absent = stdin",
+    )
+    process.add_argument(
+        "--output", "-o", default=None, help="clean events (JSON lines); default stdout"
+    )
+    process.add_argument(
+        "--duplicates", default=None, help="duplicate articles (JSON lines); default: discarded"
+    )
+    process.add_argument(
+        "--dlq",
+        default=None,
+        help="invalid lines with their reason (JSON lines); default: discarded",
+    )
+    process.add_argument(
+        "--state", dest="state_dir_alias", default=None, metavar="DIR", help="same as --state-dir"
+    )
+    add_arguments(process, ("common",))
+    topics = sub.add_parser(
+        "topics",
+        help="create the raw, clean, duplicates and DLQ topics if they do not exist",
+        description="Create the four topics named by the settings, if missing.",
+    )
+    topics.add_argument(
+        "--partitions", type=int, default=4, help="partitions per topic (default 4)"
+    )
+    topics.add_argument(
+        "--replication-factor", type=int, default=1, help="replication factor (default 1)"
+    )
+    add_arguments(topics, ("run",))
+    return parser
+
+
+def _version() -> str:
+    from service.app import service_version
+
+    return service_version()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    flags = vars(args)
+    if flags.get("state_dir_alias"):
+        flags["state_dir"] = flags["state_dir_alias"]
+    try:
+        settings = load(flags)
+    except ConfigError as exc:
+        print(f"cleanwire: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logs.configure(settings.log_level)
+    try:
+        if args.command == "run":
+            from service.app import run_service
+
+            return asyncio.run(run_service(settings))
+        if args.command == "topics":
+            from service.topics import create_topics
+
+            return asyncio.run(create_topics(settings, args.partitions, args.replication_factor))
+        return _process(settings, args)
+    except ConfigError as exc:
+        print(f"cleanwire: configuration error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _process(settings: Settings, args: argparse.Namespace) -> int:
+    from service.app import build
+    from service.filemode import run_files
+
+    built = build(settings)
+    try:
+        counts = run_files(
+            args.input, args.output, args.duplicates, args.dlq, built.pipeline.run, built.provenance
+        )
+    finally:
+        built.close()
+    dropped = sum(counts.dropped.values())
+    print(
+        f"cleanwire: {counts.read} read, {counts.published} published, "
+        f"{counts.duplicates} duplicates, {counts.invalid} invalid, {dropped} dropped",
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,124 @@
+"""Encode outcomes as the output events of ``schemas/``.
+
+Clean and duplicate articles become ``clean-article.v1`` JSON; rejected input becomes a
+dead-letter record that keeps the original bytes and adds Kafka Connect-style context
+headers (``__connect.errors.*``).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from service.errors import InvalidEvent
+from service.models import CleanArticle, Entity, Origin
+
+SCHEMA_CLEAN = "cleanwire.clean-article.v1"
+SCHEMA_DLQ = "cleanwire.dlq-record.v1"
+SERVICE_NAME = "cleanwire"
+
+Headers = list[tuple[str, bytes]]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What produced an event: service and model versions, fixed per process."""
+
+    service_version: str
+    models: tuple[tuple[str, str], ...] = ()
+
+
+def _entity(entity: Entity) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": entity.name,
+        "type": entity.type,
+        "count": entity.count,
+        "salience": round(entity.salience, 4),
+        "mentions": [{"text": m.text, "start": m.start, "end": m.end} for m in entity.mentions],
+    }
+    if entity.wikidata:
+        out["wikidata"] = entity.wikidata
+    return out
+
+
+def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str) -> dict[str, Any]:
+    """Return the clean-article.v1 object for a published or duplicate article."""
+    dedup = article.dedup
+    return {
+        "schema": SCHEMA_CLEAN,
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+        "title": article.title,
+        "dek": article.dek,
+        "author": article.author,
+        "body": article.body,
+        "published_at": article.published_at,
+        "language": article.language,
+        "entities": [_entity(e) for e in article.entities],
+        "dedup": None
+        if dedup is None
+        else {
+            "fingerprint": dedup.fingerprint,
+            "cluster_id": dedup.cluster_id,
+            "duplicate_of": dedup.duplicate_of,
+            "match": dedup.match,
+        },
+        "meta": dict(article.meta),
+        "provenance": {
+            "service": SERVICE_NAME,
+            "service_version": provenance.service_version,
+            "models": dict(provenance.models),
+            "source_topic": article.origin.topic,
+            "source_partition": article.origin.partition,
+            "source_offset": article.origin.offset,
+            "processed_at": processed_at,
+        },
+    }
+
+
+def encode(obj: dict[str, Any]) -> bytes:
+    """Serialise an event; keys keep their declared order."""
+    return orjson.dumps(obj)
+
+
+def dlq_headers(
+    error: InvalidEvent, origin: Origin, original: Sequence[tuple[str, bytes]]
+) -> Headers:
+    """Return the original headers plus the dead-letter context headers."""
+    context = {
+        "__connect.errors.topic": origin.topic,
+        "__connect.errors.partition": str(origin.partition),
+        "__connect.errors.offset": str(origin.offset),
+        "__connect.errors.stage": error.stage,
+        "__connect.errors.exception.class.name": type(error).__name__,
+        "__connect.errors.exception.message": str(error)[:1000],
+        "__cleanwire.errors.reason": error.reason,
+    }
+    if error.field:
+        context["__cleanwire.errors.field"] = error.field
+    kept = [(k, v) for k, v in original if k not in context]
+    return kept + [(k, v.encode("utf-8")) for k, v in context.items()]
+
+
+def dlq_line(error: InvalidEvent, origin: Origin, value: bytes) -> dict[str, Any]:
+    """Return the file-mode dead-letter object (dlq-record.v1) for one input line."""
+    try:
+        original: dict[str, str] = {"value": value.decode("utf-8")}
+    except UnicodeDecodeError:
+        original = {"value_base64": base64.b64encode(value).decode("ascii")}
+    return {
+        "schema": SCHEMA_DLQ,
+        "reason": error.reason,
+        "stage": error.stage,
+        "field": error.field,
+        "error_class": type(error).__name__,
+        "message": str(error),
+        "origin": {"topic": origin.topic, "partition": origin.partition, "offset": origin.offset},
+        **original,
+    }

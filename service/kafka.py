@@ -1,0 +1,242 @@
+"""aiokafka adapter: batches in, outputs + offsets committed together, DLQ, out.
+
+Exactly-once (default): each input partition has its own transactional producer
+(``transactional_id = {group}-{topic}-{partition}``, since aiokafka lacks KIP-447), and a
+partition's batch commits its clean, duplicate and DLQ records and its consumed offset
+in one transaction. On assignment the producer is started first, which completes or
+aborts the partition's pending transaction, and only then is the committed offset read.
+After fencing or a commit whose outcome is unknown the producer is recreated and the
+partition rewinds to its committed offset: work may be repeated, output never is.
+
+At-least-once: outputs are sent, their acknowledgements awaited, then the offset is
+committed. A crash between the two repeats outputs; they are keyed by article id so a
+compacted topic absorbs the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.abc import ConsumerRebalanceListener
+from aiokafka.errors import KafkaError
+
+from service import logs
+from service.events import Provenance, clean_event, dlq_headers, encode
+from service.metrics import Metrics
+from service.models import Origin
+from service.pipeline import Dropped, Duplicate, Outcome, Published, Record, Rejected
+from service.settings import Settings
+from service.shellutil import client_options, utc_now
+
+Runner = Callable[[Sequence[Record]], list[Outcome]]
+Output = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
+
+log = logs.get("cleanwire.kafka")
+
+
+class KafkaService:
+    """Consume the raw topic, run the pipeline, publish and commit; see module docstring."""
+
+    def __init__(
+        self, settings: Settings, run: Runner, metrics: Metrics, provenance: Provenance
+    ) -> None:
+        self.s = settings
+        self._run = run
+        self.metrics = metrics
+        self.provenance = provenance
+        self.eos = settings.delivery == "exactly_once"
+        self.consumer = AIOKafkaConsumer(
+            settings.raw_topic, group_id=settings.group_id,
+            group_instance_id=settings.group_instance_id or None,
+            enable_auto_commit=False, auto_offset_reset="earliest", isolation_level="read_committed",
+            fetch_max_bytes=settings.fetch_max_bytes,
+            max_partition_fetch_bytes=settings.max_partition_fetch_bytes,
+            **client_options(settings),
+        )  # fmt: skip
+        self._producers: dict[TopicPartition, AIOKafkaProducer] = {}
+        self._shared: AIOKafkaProducer | None = None
+        self._next: dict[TopicPartition, int] = {}
+        self._lock = asyncio.Lock()
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
+        self.started = False
+
+    def is_ready(self) -> bool:
+        return self.started and bool(self._next)
+
+    def _producer(self, transactional_id: str | None) -> AIOKafkaProducer:
+        return AIOKafkaProducer(
+            transactional_id=transactional_id, enable_idempotence=True, acks="all",
+            max_request_size=max(self.s.max_record_bytes * 2, 1024**2), linger_ms=5,
+            **client_options(self.s),
+        )  # fmt: skip
+
+    async def start(self) -> None:
+        if not self.eos:
+            self._shared = self._producer(None)
+            await self._shared.start()
+        self.consumer.subscribe([self.s.raw_topic], listener=_Listener(self))
+        await self.consumer.start()
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+        await self.consumer.stop()
+        for producer in [*self._producers.values(), self._shared]:
+            if producer is not None:
+                await producer.stop()
+        self._producers.clear()
+        self._pool.shutdown(wait=False)
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Process batches until ``stop`` is set; the in-flight batch always completes."""
+        while not stop.is_set():
+            batches = await self.consumer.getmany(
+                timeout_ms=self.s.commit_interval_ms, max_records=self.s.commit_max_records
+            )
+            async with self._lock:
+                for tp, msgs in batches.items():
+                    await self._process(tp, msgs)
+            self._update_lag(batches)
+
+    async def _process(self, tp: TopicPartition, msgs: list[ConsumerRecord[bytes, bytes]]) -> None:
+        if tp not in self._next:
+            return  # revoked since the fetch; the new owner reads it from the committed offset
+        msgs = [m for m in msgs if m.offset >= self._next[tp]]
+        if not msgs:
+            return
+        records = [(m.value, Origin(tp.topic, tp.partition, m.offset)) for m in msgs]
+        loop = asyncio.get_running_loop()
+        outcomes = await loop.run_in_executor(self._pool, self._run, records)
+        stamp = utc_now()
+        outputs = [
+            o
+            for o in (self._route(out, m, stamp) for out, m in zip(outcomes, msgs, strict=True))
+            if o
+        ]
+        start = time.monotonic()
+        committed = await (self._commit_eos if self.eos else self._commit_alo)(
+            tp, outputs, msgs[-1].offset + 1
+        )
+        if not committed:
+            return
+        self.metrics.commit_seconds.observe(time.monotonic() - start)
+        self.metrics.count(outcomes)
+        now = time.time()
+        for m in msgs:
+            self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
+
+    def _route(
+        self, outcome: Outcome, msg: ConsumerRecord[bytes, bytes], stamp: str
+    ) -> Output | None:
+        headers = list(msg.headers or ())
+        if isinstance(outcome, Published | Duplicate):
+            topic = (
+                self.s.clean_topic if isinstance(outcome, Published) else self.s.duplicates_topic
+            )
+            value = encode(clean_event(outcome.article, self.provenance, stamp))
+            return topic, outcome.article.id.encode("utf-8"), value, headers
+        if isinstance(outcome, Rejected):
+            return (
+                self.s.dlq_topic,
+                msg.key,
+                msg.value,
+                dlq_headers(outcome.error, outcome.origin, headers),
+            )
+        assert isinstance(outcome, Dropped)
+        log.info("article_dropped", reason=outcome.drop.reason, article_id=outcome.drop.article_id)
+        return None
+
+    async def _commit_eos(
+        self, tp: TopicPartition, outputs: list[Output], next_offset: int
+    ) -> bool:
+        producer = self._producers[tp]
+        try:
+            async with producer.transaction():
+                for topic, key, value, headers in outputs:
+                    await producer.send(topic, value, key=key, headers=headers)
+                await producer.send_offsets_to_transaction({tp: next_offset}, self.s.group_id)
+        except KafkaError as exc:
+            self.metrics.commits.labels("aborted").inc()
+            log.warning("transaction_failed", partition=tp.partition, error=repr(exc))
+            await self._restart_partition(tp)
+            return False
+        self.metrics.commits.labels("ok").inc()
+        self._next[tp] = next_offset
+        return True
+
+    async def _commit_alo(
+        self, tp: TopicPartition, outputs: list[Output], next_offset: int
+    ) -> bool:
+        assert self._shared is not None
+        sends = [await self._shared.send(t, v, key=k, headers=h) for t, k, v, h in outputs]
+        await asyncio.gather(*sends)
+        await self.consumer.commit({tp: next_offset})
+        self.metrics.commits.labels("ok").inc()
+        self._next[tp] = next_offset
+        return True
+
+    async def _restart_partition(self, tp: TopicPartition) -> None:
+        """Recreate the partition's producer (settling its transaction), rewind to the commit."""
+        old = self._producers.pop(tp, None)
+        if old is not None:
+            await old.stop()
+        self.metrics.producer_restarts.inc()
+        await self.own(tp)
+
+    async def own(self, tp: TopicPartition) -> None:
+        """Take a partition: settle its pending transaction, then seek to its committed offset."""
+        if self.eos:
+            producer = self._producer(f"{self.s.group_id}-{tp.topic}-{tp.partition}")
+            await producer.start()
+            self._producers[tp] = producer
+        committed = await self.consumer.committed(tp)
+        if committed is not None:
+            self.consumer.seek(tp, committed)
+        self._next[tp] = committed or 0
+        self.metrics.assigned.set(len(self._next))
+        log.info("partition_assigned", partition=tp.partition, committed=committed)
+
+    async def release(self, tp: TopicPartition) -> None:
+        """Give a partition up after its in-flight batch has committed."""
+        self._next.pop(tp, None)
+        producer = self._producers.pop(tp, None)
+        if producer is not None:
+            await producer.stop()
+        self.metrics.assigned.set(len(self._next))
+        for gauge in (self.metrics.lag_records, self.metrics.lag_seconds):
+            with contextlib.suppress(KeyError):
+                gauge.remove(str(tp.partition))
+        log.info("partition_revoked", partition=tp.partition)
+
+    def _update_lag(
+        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
+    ) -> None:
+        now = time.time()
+        for tp, next_offset in self._next.items():
+            high = self.consumer.highwater(tp)
+            if high is None:
+                continue
+            behind = max(0, high - next_offset)
+            self.metrics.lag_records.labels(str(tp.partition)).set(behind)
+            msgs = batches.get(tp)
+            age = now - msgs[-1].timestamp / 1000 if msgs and behind else 0.0
+            self.metrics.lag_seconds.labels(str(tp.partition)).set(max(0.0, age))
+
+
+class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, service: KafkaService) -> None:
+        self.service = service
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        async with self.service._lock:
+            for tp in revoked:
+                await self.service.release(tp)
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        async with self.service._lock:
+            await asyncio.gather(*(self.service.own(tp) for tp in assigned))

@@ -1,0 +1,270 @@
+"""One frozen settings object, from ``CLEANWIRE_*`` environment variables and CLI flags.
+
+This is the only module that reads the environment. Every option is declared once in
+:data:`OPTIONS`; the CLI flags, the environment variables, ``--help`` and the README's
+configuration table all derive from that list (a test keeps the README in step).
+Precedence: flag, then environment variable, then default.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import Any, Literal
+
+from service.errors import ConfigError
+
+Scope = Literal["common", "run", "process"]
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One setting: its attribute name, type, default, scope and help text."""
+
+    name: str
+    default: Any
+    help: str
+    scope: Scope = "common"
+    type: Callable[[str], Any] = str
+    choices: tuple[str, ...] | None = None
+    secret: bool = False
+
+    @property
+    def env(self) -> str:
+        return "CLEANWIRE_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+
+def _bytes(text: str) -> int:
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
+    t = text.strip().lower().removesuffix("ib").removesuffix("b")
+    if t and t[-1] in units:
+        return int(float(t[:-1]) * units[t[-1]])
+    return int(t)
+
+
+STAGES = ("clean", "dedup", "enrich")
+
+OPTIONS: tuple[Option, ...] = (
+    # common to run and process
+    Option("log_level", "info", "Log level.", choices=("debug", "info", "warning", "error")),
+    Option(
+        "stages",
+        "clean,dedup,enrich",
+        "Stages to run, comma-separated, or 'none' (parse only; for measuring the shell).",
+    ),
+    Option("rules", "", "Boilerplate rules file (TOML); empty = the shipped defaults."),
+    Option(
+        "max_record_bytes",
+        2 * 1024**2,
+        "Largest raw record accepted (bytes; K/M suffixes); larger goes to the DLQ before parsing.",
+        type=_bytes,
+    ),
+    Option(
+        "max_json_depth", 32, "Deepest JSON nesting accepted; deeper goes to the DLQ.", type=int
+    ),
+    Option(
+        "store",
+        "embedded",
+        "Dedup and learned-boilerplate state: 'embedded' (in-process, persisted to --state-dir) or 'redis' (shared by all instances).",
+        choices=("embedded", "redis"),
+    ),
+    Option(
+        "state_dir",
+        "",
+        "Directory for the embedded store; empty = memory only (file mode) or ./state (run).",
+    ),
+    Option("redis_url", "redis://127.0.0.1:6379/0", "Redis URL for --store redis.", secret=True),
+    Option(
+        "dedup_window_seconds",
+        7 * 24 * 3600,
+        "How long an article stays in the dedup index (seconds).",
+        type=int,
+    ),
+    # run (Kafka)
+    Option(
+        "bootstrap_servers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated.", "run"
+    ),
+    Option("group_id", "cleanwire", "Consumer group id (also prefixes transactional ids).", "run"),
+    Option("raw_topic", "articles.raw", "Input topic of raw article events.", "run"),
+    Option("clean_topic", "articles.clean", "Output topic of clean articles.", "run"),
+    Option(
+        "duplicates_topic", "articles.duplicates", "Output topic of detected duplicates.", "run"
+    ),
+    Option("dlq_topic", "articles.dlq", "Dead-letter topic for invalid input.", "run"),
+    Option(
+        "delivery",
+        "exactly_once",
+        "Delivery guarantee.",
+        "run",
+        choices=("exactly_once", "at_least_once"),
+    ),
+    Option("commit_interval_ms", 100, "Longest time between commits (ms).", "run", type=int),
+    Option(
+        "commit_max_records",
+        500,
+        "Most records per commit (per partition transaction).",
+        "run",
+        type=int,
+    ),
+    Option(
+        "fetch_max_bytes",
+        16 * 1024**2,
+        "Kafka fetch_max_bytes: most bytes one fetch returns (bounds memory).",
+        "run",
+        type=_bytes,
+    ),
+    Option(
+        "max_partition_fetch_bytes",
+        4 * 1024**2,
+        "Kafka max_partition_fetch_bytes per partition and fetch.",
+        "run",
+        type=_bytes,
+    ),
+    Option(
+        "shutdown_timeout_s",
+        30.0,
+        "On SIGTERM, time allowed to finish the in-flight batch and commit.",
+        "run",
+        type=float,
+    ),
+    Option(
+        "group_instance_id",
+        "",
+        "Static group membership id (KIP-345); empty = dynamic membership.",
+        "run",
+    ),
+    Option(
+        "metrics_addr",
+        "0.0.0.0:9400",
+        "host:port serving /metrics, /healthz and /readyz; empty disables.",
+        "run",
+    ),
+    Option(
+        "security_protocol",
+        "PLAINTEXT",
+        "Kafka security protocol.",
+        "run",
+        choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
+    ),
+    Option(
+        "sasl_mechanism",
+        "SCRAM-SHA-512",
+        "SASL mechanism.",
+        "run",
+        choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+    ),
+    Option("sasl_username", "", "SASL username.", "run"),
+    Option("sasl_password", "", "SASL password (never logged).", "run", secret=True),
+    Option("ssl_cafile", "", "CA bundle for TLS to Kafka.", "run"),
+    Option("ssl_certfile", "", "Client certificate for mutual TLS.", "run"),
+    Option("ssl_keyfile", "", "Client key for mutual TLS.", "run"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Every setting, validated; defaults live in :data:`OPTIONS`. Build it with :func:`load`."""
+
+    log_level: str
+    stages: str
+    rules: str
+    max_record_bytes: int
+    max_json_depth: int
+    store: str
+    state_dir: str
+    redis_url: str
+    dedup_window_seconds: int
+    bootstrap_servers: str
+    group_id: str
+    raw_topic: str
+    clean_topic: str
+    duplicates_topic: str
+    dlq_topic: str
+    delivery: str
+    commit_interval_ms: int
+    commit_max_records: int
+    fetch_max_bytes: int
+    max_partition_fetch_bytes: int
+    shutdown_timeout_s: float
+    group_instance_id: str
+    metrics_addr: str
+    security_protocol: str
+    sasl_mechanism: str
+    sasl_username: str
+    sasl_password: str
+    ssl_cafile: str
+    ssl_certfile: str
+    ssl_keyfile: str
+
+    @property
+    def enabled_stages(self) -> frozenset[str]:
+        if self.stages.strip() == "none":
+            return frozenset()
+        return frozenset(s.strip() for s in self.stages.split(",") if s.strip())
+
+    def redacted(self) -> dict[str, Any]:
+        """Return the settings as a dict with secrets masked, for logging."""
+        secret = {o.name for o in OPTIONS if o.secret}
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name in secret:
+            if out[name]:
+                out[name] = "***"
+        return out
+
+
+def add_arguments(parser: argparse.ArgumentParser, scopes: Sequence[Scope]) -> None:
+    """Add one flag per option in ``scopes``; defaults stay unset so precedence works."""
+    for opt in OPTIONS:
+        if opt.scope not in scopes:
+            continue
+        parser.add_argument(
+            opt.flag,
+            dest=opt.name,
+            default=None,
+            choices=opt.choices,
+            metavar=opt.name.upper() if opt.choices is None else None,
+            help=f"{opt.help} [env {opt.env}; default: {opt.default!r}]",
+        )
+
+
+def load(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from flags over environment over defaults.
+
+    Raises :class:`ConfigError` naming the variable or flag when a value is invalid.
+    """
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for opt in OPTIONS:
+        raw = flags.get(opt.name)
+        where = opt.flag
+        if raw is None and opt.env in env:
+            raw, where = env[opt.env], opt.env
+        if raw is None:
+            values[opt.name] = opt.default
+            continue
+        try:
+            value = opt.type(str(raw))
+        except ValueError:
+            raise ConfigError(
+                f"{where}={raw!r}: expected {opt.type.__name__.lstrip('_')}"
+            ) from None
+        if opt.choices is not None and value not in opt.choices:
+            raise ConfigError(f"{where}={raw!r}: expected one of {', '.join(opt.choices)}")
+        values[opt.name] = value
+    settings = Settings(**values)
+    unknown = settings.enabled_stages - set(STAGES)
+    if unknown:
+        raise ConfigError(
+            f"stages: unknown {sorted(unknown)}; known: {', '.join(STAGES)} or 'none'"
+        )
+    if settings.max_record_bytes <= 0 or settings.max_json_depth <= 0:
+        raise ConfigError("max_record_bytes and max_json_depth must be positive")
+    if settings.commit_interval_ms <= 0 or settings.commit_max_records <= 0:
+        raise ConfigError("commit_interval_ms and commit_max_records must be positive")
+    return settings
