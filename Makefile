@@ -1,0 +1,34 @@
+# One entry point for people and CI: `make demo` (quick start 1), `make test` (quick start 2 = .ci/run).
+SHELL := /bin/bash
+VENV := .venv/bin
+
+.PHONY: setup services stop demo test unit integration lint faults bench ops-check clean
+
+setup:
+	@scripts/setup.sh
+
+services: setup
+	@scripts/services.sh start
+
+stop:
+	@scripts/services.sh stop
+
+demo: services
+	@scripts/demo.sh
+
+lint: setup
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy --strict service
+
+unit: setup
+	$(VENV)/pytest -q tests/unit
+
+integration: services
+	$(VENV)/pytest -q tests/integration
+
+test: services lint
+	$(VENV)/pytest -q tests
+
+clean:
+	rm -rf .cache/services out

@@ -1,0 +1,130 @@
+"""Parse: bytes to RawArticle, or InvalidEvent with a stable reason."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.errors import REASONS, InvalidEvent
+from service.models import Origin
+from service.parse import Parser, article_id_for
+
+ORIGIN = Origin("raw", 3, 42)
+parse = Parser(max_record_bytes=4096, max_json_depth=8)
+
+
+def reason_of(value: bytes) -> str:
+    with pytest.raises(InvalidEvent) as info:
+        parse(value, ORIGIN)
+    return info.value.reason
+
+
+def test_minimal_event_gets_derived_id_and_source() -> None:
+    """An event with only url and text gets a URL-derived id and the host as source."""
+    raw = parse(b'{"url": "https://News.Example.com/a?b=1", "text": "Body."}', ORIGIN)
+    assert raw.id == article_id_for("https://News.Example.com/a?b=1")
+    assert raw.source == "news.example.com"
+    assert raw.text == "Body." and raw.html is None
+    assert raw.origin == ORIGIN
+
+
+def test_full_event_keeps_every_field() -> None:
+    """Every optional field is carried over as given."""
+    event = {
+        "id": "a1", "url": "http://x.org/p", "source": "X", "title": "T", "html": "<p>h</p>",
+        "text": "t", "published_at": "2020-01-01", "fetched_at": "2020-01-02",
+        "language": "en", "meta": {"k": [1, 2]},
+    }  # fmt: skip
+    raw = parse(orjson.dumps(event), ORIGIN)
+    assert (raw.id, raw.source, raw.title, raw.html, raw.language) == (
+        "a1",
+        "X",
+        "T",
+        "<p>h</p>",
+        "en",
+    )
+    assert raw.meta == {"k": [1, 2]}
+
+
+def test_derived_id_is_deterministic_and_url_specific() -> None:
+    """The same URL always gives the same id; different URLs give different ids."""
+    assert article_id_for("https://a.com/1") == article_id_for("https://a.com/1")
+    assert article_id_for("https://a.com/1") != article_id_for("https://a.com/2")
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        (b"not json", "not_json"),
+        (b"\xff\xfe{}", "invalid_utf8"),
+        (b"[1, 2]", "not_object"),
+        (b'"text"', "not_object"),
+        (b'{"url": "https://a.com/x"}', "no_content"),
+        (b'{"url": "https://a.com/x", "text": "  \\n "}', "no_content"),
+        (b'{"url": "https://a.com/x", "text": 5}', "wrong_type"),
+        (b'{"url": "https://a.com/x", "text": "t", "meta": []}', "wrong_type"),
+        (b'{"url": "https://a.com/x", "text": "t", "id": ""}', "wrong_type"),
+        (b'{"text": "t"}', "missing_field"),
+        (b'{"url": "ftp://a.com/x", "text": "t"}', "invalid_url"),
+        (b'{"url": "/relative", "text": "t"}', "invalid_url"),
+        (b'{"url": "https://a.com/x", "text": "' + b"x" * 5000 + b'"}', "too_large"),
+        (
+            b'{"url": "https://a.com/x", "text": "t", "meta": '
+            + b'{"a":' * 9
+            + b"1"
+            + b"}" * 9
+            + b"}",
+            "too_deep",
+        ),
+    ],
+)
+def test_bad_input_has_its_own_reason(value: bytes, reason: str) -> None:
+    """Each kind of bad input raises InvalidEvent with its stable reason code."""
+    assert reason_of(value) == reason
+
+
+def test_size_is_checked_before_decoding() -> None:
+    """An oversized record is rejected as too_large even when it is not UTF-8."""
+    assert reason_of(b"\xff" * 5000) == "too_large"
+
+
+def test_tombstone_is_rejected() -> None:
+    """A record without a value (tombstone) is invalid, not a crash."""
+    with pytest.raises(InvalidEvent):
+        parse(None, ORIGIN)
+
+
+@settings(max_examples=500)
+@given(st.binary(max_size=300))
+def test_any_bytes_parse_or_raise_invalid_event(value: bytes) -> None:
+    """Any byte string either parses or raises InvalidEvent with a known reason, nothing else."""
+    try:
+        raw = parse(value, ORIGIN)
+    except InvalidEvent as exc:
+        assert exc.reason in REASONS
+    else:
+        assert raw.url and raw.id
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=5),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=3), c, max_size=3),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.sampled_from(["url", "text", "html", "id", "meta", "title"]),
+        json_values | st.just("https://a.b/c"),
+    )
+)
+def test_any_json_object_parses_or_raises_invalid_event(obj: dict[str, object]) -> None:
+    """Any JSON object either parses or raises InvalidEvent, never another exception."""
+    try:
+        parse(orjson.dumps(obj), ORIGIN)
+    except InvalidEvent as exc:
+        assert exc.reason in REASONS
