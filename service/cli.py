@@ -95,9 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(settings.log_level)
     try:
         if args.command == "run":
-            from service.app import run_service
-
-            return asyncio.run(run_service(settings))
+            return _run(settings, list(argv) if argv is not None else sys.argv[1:])
         if args.command == "topics":
             from service.topics import create_topics
 
@@ -106,6 +104,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cleanwire: configuration error: {exc}", file=sys.stderr)
         return 2
+
+
+def _run(settings: Settings, argv: list[str]) -> int:
+    if settings.workers > 1 and settings.worker_index < 0:
+        from service.workers import run_workers
+
+        return run_workers(settings, argv)
+    from service.app import run_service
+
+    if settings.event_loop == "uvloop":
+        import uvloop
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            return runner.run(run_service(settings))
+    return asyncio.run(run_service(settings))
 
 
 def _process(settings: Settings, args: argparse.Namespace) -> int:

@@ -17,9 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeAlias
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
@@ -34,6 +37,8 @@ from service.settings import Settings
 from service.shellutil import client_options, utc_now
 
 Runner = Callable[[Sequence[Record]], list[Outcome]]
+Message: TypeAlias = "ConsumerRecord[bytes, bytes]"
+Batches: TypeAlias = "dict[TopicPartition, list[Message]]"
 Output = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
 log = logs.get("cleanwire.kafka")
@@ -62,6 +67,8 @@ class KafkaService:
         self._shared: AIOKafkaProducer | None = None
         self._next: dict[TopicPartition, int] = {}
         self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._batches = 0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
         self.started = False
 
@@ -94,45 +101,64 @@ class KafkaService:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Process batches until ``stop`` is set; the in-flight batch always completes."""
+        self._stopping = stop
         while not stop.is_set():
             batches = await self.consumer.getmany(
                 timeout_ms=self.s.commit_interval_ms, max_records=self.s.commit_max_records
             )
             async with self._lock:
-                for tp, msgs in batches.items():
-                    await self._process(tp, msgs)
+                await self._process(batches)
             self._update_lag(batches)
 
-    async def _process(self, tp: TopicPartition, msgs: list[ConsumerRecord[bytes, bytes]]) -> None:
-        if tp not in self._next:
-            return  # revoked since the fetch; the new owner reads it from the committed offset
-        msgs = [m for m in msgs if m.offset >= self._next[tp]]
-        if not msgs:
+    async def _process(self, batches: Batches) -> None:
+        """Run one fetch through the pipeline, then commit each partition's share."""
+        work = {
+            tp: [m for m in msgs if m.offset >= self._next[tp]]
+            for tp, msgs in batches.items()
+            if tp in self._next  # else revoked since the fetch: the new owner reads it
+        }
+        work = {tp: msgs for tp, msgs in work.items() if msgs}
+        if not work:
             return
-        records = [(m.value, Origin(tp.topic, tp.partition, m.offset)) for m in msgs]
-        loop = asyncio.get_running_loop()
-        outcomes = await loop.run_in_executor(self._pool, self._run, records)
-        stamp = utc_now()
-        outputs = [
-            o
-            for o in (self._route(out, m, stamp) for out, m in zip(outcomes, msgs, strict=True))
-            if o
+        records = [
+            (m.value, Origin(tp.topic, tp.partition, m.offset))
+            for tp, msgs in work.items()
+            for m in msgs
         ]
+        loop = asyncio.get_running_loop()
+        outcomes = iter(await loop.run_in_executor(self._pool, self._run, records))
+        self._batches += 1
+        if self._batches == self.s.test_kill_before_commit:
+            os.kill(
+                os.getpid(), signal.SIGKILL
+            )  # fault injection: state written, nothing committed
+        stamp = utc_now()
+        shares = {tp: [(next(outcomes), m) for m in msgs] for tp, msgs in work.items()}
         start = time.monotonic()
-        committed = await (self._commit_eos if self.eos else self._commit_alo)(
-            tp, outputs, msgs[-1].offset + 1
-        )
-        if not committed:
-            return
+        if self.eos:
+            done = await asyncio.gather(
+                *(
+                    self._commit_eos(tp, self._outputs(share, stamp), share[-1][1].offset + 1)
+                    for tp, share in shares.items()
+                )
+            )
+            committed = [tp for tp, ok in zip(shares, done, strict=True) if ok]
+        else:
+            committed = await self._commit_alo(
+                {tp: self._outputs(share, stamp) for tp, share in shares.items()},
+                {tp: share[-1][1].offset + 1 for tp, share in shares.items()},
+            )
         self.metrics.commit_seconds.observe(time.monotonic() - start)
-        self.metrics.count(outcomes)
         now = time.time()
-        for m in msgs:
-            self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
+        for tp in committed:
+            self.metrics.count([o for o, _ in shares[tp]])
+            for _, m in shares[tp]:
+                self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
 
-    def _route(
-        self, outcome: Outcome, msg: ConsumerRecord[bytes, bytes], stamp: str
-    ) -> Output | None:
+    def _outputs(self, share: list[tuple[Outcome, Message]], stamp: str) -> list[Output]:
+        return [out for out in (self._route(o, m, stamp) for o, m in share) if out is not None]
+
+    def _route(self, outcome: Outcome, msg: Message, stamp: str) -> Output | None:
         headers = list(msg.headers or ())
         if isinstance(outcome, Published | Duplicate):
             topic = (
@@ -170,15 +196,26 @@ class KafkaService:
         return True
 
     async def _commit_alo(
-        self, tp: TopicPartition, outputs: list[Output], next_offset: int
-    ) -> bool:
+        self, outputs: dict[TopicPartition, list[Output]], offsets: dict[TopicPartition, int]
+    ) -> list[TopicPartition]:
         assert self._shared is not None
-        sends = [await self._shared.send(t, v, key=k, headers=h) for t, k, v, h in outputs]
-        await asyncio.gather(*sends)
-        await self.consumer.commit({tp: next_offset})
+        try:
+            sends = [
+                await self._shared.send(t, v, key=k, headers=h)
+                for out in outputs.values()
+                for t, k, v, h in out
+            ]
+            await asyncio.gather(*sends)
+            await self.consumer.commit(offsets)
+        except KafkaError as exc:  # send failed, or rebalanced meanwhile: records are repeated
+            self.metrics.commits.labels("aborted").inc()
+            log.warning("commit_failed", error=repr(exc))
+            for tp in offsets:
+                await self._rewind(tp)
+            return []
         self.metrics.commits.labels("ok").inc()
-        self._next[tp] = next_offset
-        return True
+        self._next.update((tp, off) for tp, off in offsets.items() if tp in self._next)
+        return list(offsets)
 
     async def _restart_partition(self, tp: TopicPartition) -> None:
         """Recreate the partition's producer (settling its transaction), rewind to the commit."""
@@ -186,13 +223,40 @@ class KafkaService:
         if old is not None:
             await old.stop()
         self.metrics.producer_restarts.inc()
-        await self.own(tp)
+        await self._rewind(tp)
+
+    async def _rewind(self, tp: TopicPartition) -> None:
+        """Re-own ``tp`` so uncommitted records are processed again.
+
+        Retries with backoff while the broker is unreachable, until it succeeds or the
+        service is stopping; then the partition is dropped (nothing more is committed for
+        it, so nothing is lost).
+        """
+        delay = 0.5
+        while not self._stopping.is_set():
+            try:
+                await self.own(tp)
+                return
+            except KafkaError as exc:
+                log.warning(
+                    "partition_rewind_retry",
+                    partition=tp.partition,
+                    error=repr(exc),
+                    retry_in_s=delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+        self._next.pop(tp, None)
 
     async def own(self, tp: TopicPartition) -> None:
         """Take a partition: settle its pending transaction, then seek to its committed offset."""
         if self.eos:
             producer = self._producer(f"{self.s.group_id}-{tp.topic}-{tp.partition}")
-            await producer.start()
+            try:
+                await producer.start()
+            except BaseException:
+                await producer.stop()
+                raise
             self._producers[tp] = producer
         committed = await self.consumer.committed(tp)
         if committed is not None:
@@ -213,9 +277,7 @@ class KafkaService:
                 gauge.remove(str(tp.partition))
         log.info("partition_revoked", partition=tp.partition)
 
-    def _update_lag(
-        self, batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]]
-    ) -> None:
+    def _update_lag(self, batches: Batches) -> None:
         now = time.time()
         for tp, next_offset in self._next.items():
             high = self.consumer.highwater(tp)

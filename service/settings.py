@@ -164,6 +164,34 @@ OPTIONS: tuple[Option, ...] = (
     Option("ssl_cafile", "", "CA bundle for TLS to Kafka.", "run"),
     Option("ssl_certfile", "", "Client certificate for mutual TLS.", "run"),
     Option("ssl_keyfile", "", "Client key for mutual TLS.", "run"),
+    Option(
+        "workers",
+        1,
+        "Worker processes, each its own consumer-group member (one per core). Worker i serves metrics on the metrics port + i and keeps embedded state in STATE_DIR/worker-i.",
+        "run",
+        type=int,
+    ),
+    Option(
+        "worker_index",
+        -1,
+        "Internal: set by --workers on each child process; -1 = not a child.",
+        "run",
+        type=int,
+    ),
+    Option(
+        "event_loop",
+        "uvloop",
+        "asyncio event loop implementation.",
+        "run",
+        choices=("uvloop", "asyncio"),
+    ),
+    Option(
+        "test_kill_before_commit",
+        0,
+        "Fault injection for tests only: SIGKILL this process after the Nth batch has run the pipeline (state written) and before it commits; 0 = off.",
+        "run",
+        type=int,
+    ),
 )
 
 
@@ -201,6 +229,10 @@ class Settings:
     ssl_cafile: str
     ssl_certfile: str
     ssl_keyfile: str
+    workers: int
+    worker_index: int
+    event_loop: str
+    test_kill_before_commit: int
 
     @property
     def enabled_stages(self) -> frozenset[str]:
@@ -265,6 +297,8 @@ def load(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> 
         )
     if settings.max_record_bytes <= 0 or settings.max_json_depth <= 0:
         raise ConfigError("max_record_bytes and max_json_depth must be positive")
+    if settings.workers < 1:
+        raise ConfigError("workers must be at least 1")
     if settings.commit_interval_ms <= 0 or settings.commit_max_records <= 0:
         raise ConfigError("commit_interval_ms and commit_max_records must be positive")
     return settings
