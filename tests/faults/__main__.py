@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import random
 import sys
@@ -45,6 +46,7 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         help="service stages (enrich is slow and irrelevant to delivery)",
     )
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--dup-share", type=float, default=0.3, help="share of stories that get copies")
     p.add_argument(
         "--quick", action="store_true", help="CI size: 4,000 events over 40 s, same fault kinds"
     )
@@ -111,7 +113,7 @@ class Run:
             import redis
 
             redis.Redis.from_url(self.redis_url).flushdb()  # a fresh window for this run
-        events, self.expected = generate(self.a.events, self.a.seed)
+        events, self.expected = generate(self.a.events, self.a.seed, self.a.dup_share)
         self.note(
             f"generated {len(events)} events: {len(self.expected.clusters)} clusters, {len(self.expected.invalid_keys)} invalid; logs in {self.dir}"
         )
@@ -249,6 +251,7 @@ class Run:
 
 async def main(argv: list[str] | None = None) -> int:
     a = _args(argv)
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)  # the broker fault is expected noise
     run = Run(a)
     events = await run.setup()
     run.instance("A").start()

@@ -155,7 +155,9 @@ INVALID = [
 ]
 
 
-def generate(n: int, seed: int) -> tuple[list[tuple[bytes, bytes]], Expected]:
+def generate(
+    n: int, seed: int, dup_share: float = 0.3
+) -> tuple[list[tuple[bytes, bytes]], Expected]:
     """Return ``n`` shuffled (key, value) raw events and what the oracle expects."""
     rng = random.Random(seed)
     exp = Expected()
@@ -175,7 +177,7 @@ def generate(n: int, seed: int) -> tuple[list[tuple[bytes, bytes]], Expected]:
         cid = f"s{story}"
         url = f"https://{source}/news/{story}"
         members = [(cid, url, source, paras)]
-        if roll > 0.70:  # a story with copies
+        if roll > 1.0 - dup_share:  # a story with copies
             for c in range(rng.randint(1, 3)):
                 kind = rng.random()
                 if kind < 0.3:
