@@ -30,5 +30,12 @@ integration: services
 test: services lint
 	$(VENV)/pytest -q tests
 
+# Full fault-injection suite (issue 6): three exactly-once runs and one at-least-once run, 50,000 events each.
+faults: services
+	$(VENV)/python -m tests.faults --store redis --seed 1
+	$(VENV)/python -m tests.faults --store redis --seed 2
+	$(VENV)/python -m tests.faults --store redis --seed 3
+	$(VENV)/python -m tests.faults --store redis --seed 4 --delivery at_least_once
+
 clean:
 	rm -rf .cache/services out

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 
 from service import logs
 from service.events import Provenance
 from service.metrics import HealthServer, Metrics
 from service.parse import Parser
-from service.pipeline import Pipeline
+from service.pipeline import Outcome, Pipeline, Record
 from service.settings import Settings
+from service.stages import Stages, make_stages
 
 log = logs.get("cleanwire.app")
 
@@ -31,14 +32,20 @@ def service_version() -> str:
 
 @dataclass
 class Built:
-    """A ready pipeline, its provenance, and how to release its state."""
+    """A ready pipeline, its provenance, and the state behind its stages."""
 
     pipeline: Pipeline
     provenance: Provenance
-    closers: list[Callable[[], None]] = field(default_factory=list)
+    stages: Stages
+
+    def run(self, records: Sequence[Record]) -> list[Outcome]:
+        """Run the pipeline, then make the state it wrote durable (before any commit)."""
+        outcomes = self.pipeline.run(records)
+        self.stages.flush()
+        return outcomes
 
     def close(self) -> None:
-        for close in reversed(self.closers):
+        for close in reversed(self.stages.closers):
             close()
 
 
@@ -47,8 +54,6 @@ def build(settings: Settings, metrics: Metrics | None = None, *, default_state: 
 
     Raises :class:`~service.errors.ConfigError` for a bad rules file or store setting.
     """
-    from service.stages import make_stages
-
     stages = make_stages(settings, state_dir=settings.state_dir or default_state)
     parse = Parser(settings.max_record_bytes, settings.max_json_depth)
     clean, dedup, enrich = stages.clean, stages.dedup, stages.enrich
@@ -59,7 +64,7 @@ def build(settings: Settings, metrics: Metrics | None = None, *, default_state: 
         enrich = metrics.timed_batch("enrich", enrich) if enrich else None
     pipeline = Pipeline(parse=parse, clean=clean, dedup=dedup, enrich=enrich)
     provenance = Provenance(service_version(), tuple(sorted(stages.models.items())))
-    return Built(pipeline, provenance, stages.closers)
+    return Built(pipeline, provenance, stages)
 
 
 async def run_service(settings: Settings) -> int:
@@ -71,7 +76,7 @@ async def run_service(settings: Settings) -> int:
     metrics.build.info(
         {"version": built.provenance.service_version, **dict(built.provenance.models)}
     )
-    service = KafkaService(settings, built.pipeline.run, metrics, built.provenance)
+    service = KafkaService(settings, built.run, metrics, built.provenance, built.stages.gauges)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

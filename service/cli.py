@@ -104,6 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"cleanwire: configuration error: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # infrastructure failure: report it plainly; the orchestrator restarts
+        logs.get("cleanwire").exception("fatal_error", error=repr(exc))
+        print(f"cleanwire: fatal: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
 
 
 def _run(settings: Settings, argv: list[str]) -> int:
@@ -128,7 +132,7 @@ def _process(settings: Settings, args: argparse.Namespace) -> int:
     built = build(settings)
     try:
         counts = run_files(
-            args.input, args.output, args.duplicates, args.dlq, built.pipeline.run, built.provenance
+            args.input, args.output, args.duplicates, args.dlq, built.run, built.provenance
         )
     finally:
         built.close()

@@ -20,7 +20,7 @@ import contextlib
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeAlias
 
@@ -48,7 +48,12 @@ class KafkaService:
     """Consume the raw topic, run the pipeline, publish and commit; see module docstring."""
 
     def __init__(
-        self, settings: Settings, run: Runner, metrics: Metrics, provenance: Provenance
+        self,
+        settings: Settings,
+        run: Runner,
+        metrics: Metrics,
+        provenance: Provenance,
+        gauges: Mapping[str, Callable[[], float]] | None = None,
     ) -> None:
         self.s = settings
         self._run = run
@@ -69,6 +74,8 @@ class KafkaService:
         self._lock = asyncio.Lock()
         self._stopping = asyncio.Event()
         self._batches = 0
+        self._gauges = dict(gauges or {})
+        self._gauges_at = 0.0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
         self.started = False
 
@@ -109,6 +116,7 @@ class KafkaService:
             async with self._lock:
                 await self._process(batches)
             self._update_lag(batches)
+            await self._update_state_gauges()
 
     async def _process(self, batches: Batches) -> None:
         """Run one fetch through the pipeline, then commit each partition's share."""
@@ -276,6 +284,17 @@ class KafkaService:
             with contextlib.suppress(KeyError):
                 gauge.remove(str(tp.partition))
         log.info("partition_revoked", partition=tp.partition)
+
+    async def _update_state_gauges(self) -> None:
+        """Refresh the state-size gauges at most every 5 s (they may cost a Redis round trip)."""
+        if not self._gauges or time.monotonic() - self._gauges_at < 5.0:
+            return
+        self._gauges_at = time.monotonic()
+        loop = asyncio.get_running_loop()
+        values = await loop.run_in_executor(
+            self._pool, lambda: {k: f() for k, f in self._gauges.items()}
+        )
+        self.metrics.set_state(values)
 
     def _update_lag(self, batches: Batches) -> None:
         now = time.time()

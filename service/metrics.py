@@ -144,6 +144,17 @@ class Metrics:
         self.store_bytes = Gauge(
             "cleanwire_dedup_store_bytes", "Approximate bytes held by the dedup index.", registry=r
         )
+        self.lines_learned = Counter(
+            "cleanwire_boilerplate_lines_learned_total",
+            "Lines that became a source's learned boilerplate.",
+            registry=r,
+        )
+        self.boilerplate_lines = Gauge(
+            "cleanwire_boilerplate_lines",
+            "Line statistics held for learned boilerplate (embedded store).",
+            registry=r,
+        )
+        self._learned_seen = 0.0
         for reason in REASONS:
             self.dlq.labels(reason)
         self.drops.labels("empty_after_cleaning")
@@ -197,6 +208,19 @@ class Metrics:
             if isinstance(o, Published | Duplicate):
                 self.input_bytes.inc(o.article.input_bytes)
                 self.stripped_bytes.inc(o.article.stripped_bytes)
+
+    def set_state(self, values: dict[str, float]) -> None:
+        """Update the state gauges from the stages' readings (keys from service.stages)."""
+        if "dedup_entries" in values:
+            self.store_entries.set(values["dedup_entries"])
+        if "dedup_bytes" in values:
+            self.store_bytes.set(values["dedup_bytes"])
+        if "boilerplate_lines" in values:
+            self.boilerplate_lines.set(values["boilerplate_lines"])
+        learned = values.get("boilerplate_lines_learned", self._learned_seen)
+        if learned > self._learned_seen:
+            self.lines_learned.inc(learned - self._learned_seen)
+            self._learned_seen = learned
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -32,7 +32,7 @@ async def running(settings: Settings) -> AsyncIterator[tuple[KafkaService, Metri
     """Start the service over ``settings``; on exit, stop it the way SIGTERM does."""
     metrics = Metrics(CollectorRegistry())
     built = build(settings, metrics)
-    service = KafkaService(settings, built.pipeline.run, metrics, built.provenance)
+    service = KafkaService(settings, built.run, metrics, built.provenance, built.stages.gauges)
     stop = asyncio.Event()
     await service.start()
     task = asyncio.create_task(service.serve(stop))
