@@ -37,5 +37,9 @@ faults: services
 	$(VENV)/python -m tests.faults --store redis --seed 3
 	$(VENV)/python -m tests.faults --store redis --seed 4 --delivery at_least_once
 
+# promtool (rules + rule tests), kubeconform (strict, with CRDs), the AsyncAPI parser, hadolint.
+ops-check: setup
+	@scripts/ops-check.sh
+
 clean:
 	rm -rf .cache/services out
