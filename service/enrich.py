@@ -1,0 +1,207 @@
+"""The enrich stage: recognise entities, canonicalise them, rank them by salience.
+
+Title mentions are tagged too: they raise an entity's salience but are not listed in
+``Entity.mentions``, whose offsets always index ``CleanArticle.body``; an entity named
+only in the title is therefore not listed. Bodies longer than ``max_chunk_chars`` are
+tagged in paragraph-aligned chunks with offsets mapped back, never truncated (a title,
+which only adds salience, is tagged on its first ``max_chunk_chars`` characters).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Protocol
+
+from service.aliases import AliasTable, load_shipped_aliases
+from service.canonical import (
+    ResolvedEntity,
+    TaggedSpan,
+    resolve_entities,
+    resolve_name,
+    tidy_spans,
+)
+from service.models import CleanArticle, Entity, EntityType
+from service.salience import rank_entities
+
+_NOT_PROPAGATED_WORDS = (
+    "January February March April May June July August September October November "
+    "December Monday Tuesday Wednesday Thursday Friday Saturday Sunday I A The"
+)
+NOT_PROPAGATED = frozenset(_NOT_PROPAGATED_WORDS.split())
+
+
+class Tagger(Protocol):
+    """Finds entity spans in plain texts; ``model_version`` goes into provenance."""
+
+    @property
+    def model_version(self) -> str: ...
+
+    def tag(self, texts: Sequence[str]) -> list[list[TaggedSpan]]:
+        """Return, for each text in order, its spans (offsets index that text)."""
+        ...
+
+
+def split_into_chunks(text: str, max_chars: int) -> list[tuple[int, str]]:
+    """Split ``text`` into ``(offset, chunk)`` pieces of at most ``max_chars`` characters.
+
+    Pieces end at paragraph breaks where possible, else at whitespace, else anywhere;
+    joined back in order they give ``text`` exactly.
+    """
+    if max_chars < 1:
+        raise ValueError("max_chars must be positive")
+    chunks: list[tuple[int, str]] = []
+    start = 0
+    while len(text) - start > max_chars:
+        window = text[start : start + max_chars]
+        paragraph_break = window.rfind("\n\n")
+        if paragraph_break > 0:
+            cut = paragraph_break + 2
+        else:
+            space = max(window.rfind("\n"), window.rfind(" "))
+            cut = space + 1 if space > 0 else max_chars
+        chunks.append((start, text[start : start + cut]))
+        start += cut
+    if start < len(text) or not chunks:
+        chunks.append((start, text[start:]))
+    return chunks
+
+
+def _whole_word_occurrences(text: str, form: str) -> list[tuple[int, int]]:
+    """Return where ``form`` occurs in ``text`` not glued to a word, apostrophe or hyphen."""
+    found = []
+    start = text.find(form)
+    while start >= 0:
+        end = start + len(form)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before in "_'\u2019-") and not (
+            after.isalnum() or after in "_-"
+        ):
+            found.append((start, end))
+        start = text.find(form, start + 1)
+    return found
+
+
+def propagate_repeats(text: str, spans: Sequence[TaggedSpan]) -> list[TaggedSpan]:
+    """Add untagged repeats of names tagged elsewhere in ``text`` (one sense per article).
+
+    A capitalised surface tagged once (and the surname of a tagged full name) is tagged
+    wherever it recurs as a whole word with the same spelling and no tag, taking the
+    type most often given to it; its all-caps spelling (longer than three letters) is
+    found too. Month and weekday names are never propagated.
+    """
+    tidied = tidy_spans(text, spans)
+    votes: dict[str, dict[EntityType, int]] = {}
+    for span in tidied:
+        surface = text[span.start : span.end]
+        words = surface.split()
+        surfaces = [surface] + ([words[-1]] if span.type == "PERSON" and len(words) > 1 else [])
+        for form in surfaces:
+            if form[:1].isupper() and len(form) > 1 and form not in NOT_PROPAGATED:
+                tally = votes.setdefault(form, {})
+                tally[span.type] = tally.get(span.type, 0) + 1
+    if not votes:
+        return list(spans)
+    kinds = {form: max(tally.items(), key=lambda item: item[1])[0] for form, tally in votes.items()}
+    for form, kind in list(kinds.items()):  # headlines and datelines shout names
+        if len(form) > 3:
+            kinds.setdefault(form.upper(), kind)
+    occupied = bytearray(len(text))
+    for span in spans:
+        occupied[span.start : span.end] = b"\x01" * (span.end - span.start)
+    added: list[TaggedSpan] = []
+    for form in sorted(kinds, key=len, reverse=True):
+        for begin, end in _whole_word_occurrences(text, form):
+            if occupied.find(1, begin, end) < 0:
+                added.append(TaggedSpan(begin, end, kinds[form]))
+                occupied[begin:end] = b"\x01" * (end - begin)
+    return sorted([*spans, *added], key=lambda s: (s.start, s.end))
+
+
+def _is_bare_single_name(entity: ResolvedEntity) -> bool:
+    """Say whether ``entity`` is a one-word person the article never names in full."""
+    return entity.type == "PERSON" and entity.wikidata is None and " " not in entity.name
+
+
+class Enricher:
+    """Fill ``CleanArticle.entities`` for a batch of articles (the enrich stage).
+
+    The default tagger is spaCy's small English model, loaded at construction
+    (raises ConfigError if the model package is missing). Calling never drops or
+    reorders articles; an article with an empty body gets no entities.
+
+    A person named by one word only ("Smith") that neither links to a full name in
+    the article nor is in the alias table is left out unless ``single_word_people``:
+    on CoNLL-2003 dev 72% of such tags were wrong (mostly places and teams typed
+    PERSON), and a bare surname is no use as a cross-article tag.
+    """
+
+    def __init__(
+        self,
+        tagger: Tagger | None = None,
+        aliases: AliasTable | None = None,
+        *,
+        max_chunk_chars: int = 100_000,
+        propagate: bool = True,
+        single_word_people: bool = False,
+    ) -> None:
+        self.aliases = aliases if aliases is not None else load_shipped_aliases()
+        if tagger is None:
+            from service.ner import SpacyTagger
+
+            gazetteer = [(n, e.type) for e in self.aliases for n in (e.name, *e.aliases)]
+            tagger = SpacyTagger(gazetteer)
+        self.tagger = tagger
+        self.model_version: str = tagger.model_version
+        self.max_chunk_chars = max_chunk_chars
+        self.propagate = propagate
+        self.single_word_people = single_word_people
+
+    def __call__(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
+        """Return the articles in the same order with ``entities`` filled."""
+        texts: list[str] = []
+        layout: list[tuple[list[tuple[int, int]], int | None]] = []
+        for article in articles:
+            body_chunks = []
+            for offset, chunk in split_into_chunks(article.body, self.max_chunk_chars):
+                body_chunks.append((len(texts), offset))
+                texts.append(chunk)
+            title_index = None
+            if article.title and article.title.strip():
+                title_index = len(texts)
+                texts.append(article.title[: self.max_chunk_chars])
+            layout.append((body_chunks, title_index))
+        tagged = self.tagger.tag(texts) if texts else []
+        enriched = []
+        for article, (body_chunks, title_index) in zip(articles, layout, strict=True):
+            body_spans = [
+                TaggedSpan(s.start + offset, s.end + offset, s.type)
+                for index, offset in body_chunks
+                for s in tagged[index]
+                if 0 <= s.start < s.end <= len(texts[index])
+            ]
+            title_spans = [
+                s
+                for s in (tagged[title_index] if title_index is not None else [])
+                if title_index is not None and 0 <= s.start < s.end <= len(texts[title_index])
+            ]
+            entities = self._entities(article.body, body_spans, article.title or "", title_spans)
+            enriched.append(dataclasses.replace(article, entities=entities))
+        return enriched
+
+    def _entities(
+        self, body: str, spans: list[TaggedSpan], title: str, title_spans: list[TaggedSpan]
+    ) -> tuple[Entity, ...]:
+        if not body.strip():
+            return ()
+        if self.propagate:
+            spans = propagate_repeats(body, spans)
+        resolved = resolve_entities(body, spans, self.aliases)
+        if not self.single_word_people:
+            resolved = [e for e in resolved if not _is_bare_single_name(e)]
+        title_names = {
+            resolve_name(title[t.start : t.end], t.type, resolved, self.aliases)
+            for t in tidy_spans(title, title_spans)
+        }
+        return rank_entities(body, resolved, title_names)
