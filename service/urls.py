@@ -1,0 +1,65 @@
+"""Canonical URLs for exact-duplicate detection.
+
+Two URLs that a reader would call "the same page" map to the same canonical string:
+scheme and host are lower-cased, default ports, fragments, tracking parameters
+(``utm_*``, ``fbclid``, ``gclid``, ...) and trailing slashes are removed, and the
+remaining query parameters are sorted. Anything that is not a parseable http(s) URL is
+returned stripped and otherwise unchanged, so the function never raises.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gclsrc",
+        "msclkid",
+        "yclid",
+        "igshid",
+        "mc_cid",
+        "mc_eid",
+        "_ga",
+        "_gl",
+        "ref_src",
+        "cmpid",
+        "ocid",
+        "smid",
+    }
+)
+TRACKING_PREFIXES = ("utm_",)
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_tracking_param(name: str) -> bool:
+    """Return True for query parameters that only track the click, not the page."""
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(url: str) -> str:
+    """Return the canonical form of ``url``; never raises.
+
+    Non-http(s) or unparseable input comes back stripped, otherwise unchanged.
+    """
+    text = url.strip()
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError:
+        return text
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS or not parts.hostname:
+        return text
+    host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = urlencode(sorted((k, v) for k, v in pairs if not is_tracking_param(k)))
+    return urlunsplit((scheme, host, path, query, ""))

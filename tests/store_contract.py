@@ -1,0 +1,231 @@
+"""The behaviour every SeenStore backend must show; subclassed per backend.
+
+A subclass provides the ``make_store`` fixture: a callable taking an optional
+MatchPolicy and returning an empty store.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import replace
+
+from service.dedup import MatchPolicy, Probe, SeenStore, make_probe
+from service.models import CleanArticle, Origin
+
+MakeStore = Callable[..., SeenStore]
+NOW = 1_800_000_000.0
+WORDS = [
+    "council",
+    "harbour",
+    "budget",
+    "river",
+    "station",
+    "engineers",
+    "voted",
+    "expand",
+    "tram",
+    "line",
+    "winter",
+    "storm",
+    "flooded",
+    "village",
+    "mayor",
+    "promised",
+    "repairs",
+    "museum",
+    "reopened",
+    "painting",
+    "stolen",
+    "police",
+    "recovered",
+    "farmers",
+    "protest",
+    "prices",
+    "grain",
+    "export",
+    "minister",
+    "announced",
+    "plan",
+    "school",
+    "teachers",
+    "strike",
+    "pay",
+    "talks",
+    "hospital",
+    "nurses",
+    "shortage",
+    "union",
+    "agreed",
+    "deal",
+    "bridge",
+    "closed",
+    "traffic",
+    "diverted",
+    "ferry",
+    "service",
+    "cancelled",
+    "airport",
+    "runway",
+    "extended",
+]
+CHROME = "Sign up for the Daily Gazette newsletter to get every story in your inbox each morning"
+
+
+def body(seed: int, paragraphs: int = 10) -> str:
+    """Return a deterministic article body of ``paragraphs`` 25-word paragraphs."""
+    rng = random.Random(seed)
+    return "\n\n".join(" ".join(rng.choices(WORDS, k=25)) for _ in range(paragraphs))
+
+
+def article(aid: str, text: str, url: str | None = None, offset: int = 0) -> CleanArticle:
+    """Return a cleaned article from topic raw, partition 0."""
+    return CleanArticle(
+        id=aid,
+        url=url or f"https://example.com/{aid}",
+        source="example.com",
+        origin=Origin("raw", 0, offset),
+        body=text,
+    )
+
+
+def probe(aid: str, text: str, url: str | None = None, offset: int = 0) -> Probe:
+    """Return the probe of a literal article."""
+    return make_probe(article(aid, text, url, offset))
+
+
+class StoreContract:
+    """Tests shared by every backend."""
+
+    def test_first_article_is_unique_and_indexed(self, make_store: MakeStore) -> None:
+        """A new article is unique, is its own cluster, and is counted."""
+        store = make_store()
+        verdict = store.check_and_insert(probe("a", body(1)), NOW)
+        assert (verdict.match, verdict.cluster_id, verdict.duplicate_of) == ("unique", "a", None)
+        assert store.entries() == 1
+        assert store.size_bytes() > 0
+
+    def test_same_canonical_url_is_url_duplicate(self, make_store: MakeStore) -> None:
+        """A re-scrape of the same URL with tracking parameters is a url duplicate."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1), "https://Example.com/x/"), NOW)
+        verdict = store.check_and_insert(
+            probe("b", body(2), "https://example.com/x?utm_source=t&fbclid=1#top"), NOW + 1
+        )
+        assert (verdict.match, verdict.duplicate_of, verdict.cluster_id) == ("url", "a", "a")
+
+    def test_same_normalised_body_is_exact_duplicate(self, make_store: MakeStore) -> None:
+        """The same body with other case and punctuation is an exact duplicate."""
+        store = make_store()
+        store.check_and_insert(probe("a", "Storm hits the harbour town."), NOW)
+        verdict = store.check_and_insert(probe("b", "STORM hits the harbour town!!"), NOW)
+        assert (verdict.match, verdict.duplicate_of) == ("exact", "a")
+
+    def test_truncated_copy_is_near_duplicate(self, make_store: MakeStore) -> None:
+        """A copy keeping the first 70 % of paragraphs plus chrome is a near duplicate."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1)), NOW)
+        paragraphs = body(1).split("\n\n")
+        copy = "\n\n".join(["Storm news", "LONDON (Wire) -", *paragraphs[:7], CHROME])
+        verdict = store.check_and_insert(probe("b", copy), NOW)
+        assert (verdict.match, verdict.duplicate_of) == ("near", "a")
+
+    def test_truncated_copy_first_then_full_original(self, make_store: MakeStore) -> None:
+        """The full article arriving after its shortened edition joins its cluster."""
+        store = make_store()
+        shortened = "\n\n".join(body(1).split("\n\n")[:7])
+        store.check_and_insert(probe("short", shortened), NOW)
+        verdict = store.check_and_insert(probe("full", body(1)), NOW)
+        assert (verdict.match, verdict.duplicate_of) == ("near", "short")
+
+    def test_lightly_edited_copy_is_near_duplicate(self, make_store: MakeStore) -> None:
+        """A copy with 4 % of its words replaced is a near duplicate."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1)), NOW)
+        words = body(1).split(" ")
+        edited = " ".join("edited" if i % 25 == 3 else w for i, w in enumerate(words))
+        verdict = store.check_and_insert(probe("b", edited), NOW)
+        assert (verdict.match, verdict.duplicate_of) == ("near", "a")
+
+    def test_different_articles_sharing_chrome_stay_apart(self, make_store: MakeStore) -> None:
+        """Two different articles of one outlet with the same chrome are both unique."""
+        store = make_store()
+        first = store.check_and_insert(probe("a", body(1) + "\n\n" + CHROME), NOW)
+        second = store.check_and_insert(probe("b", body(2) + "\n\n" + CHROME), NOW)
+        assert (first.match, second.match) == ("unique", "unique")
+        assert store.entries() == 2
+
+    def test_duplicates_are_not_indexed(self, make_store: MakeStore) -> None:
+        """A duplicate does not add an entry; its cluster stays the original's."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1)), NOW)
+        store.check_and_insert(probe("b", body(1)), NOW)
+        third = store.check_and_insert(probe("c", body(1)), NOW)
+        assert store.entries() == 1
+        assert third.duplicate_of == "a"
+
+    def test_replayed_original_finds_its_own_entry(self, make_store: MakeStore) -> None:
+        """Replaying an original (same id and origin) is unique again, not its own copy."""
+        store = make_store()
+        first = store.check_and_insert(probe("a", body(1), offset=41), NOW)
+        again = store.check_and_insert(probe("a", body(1), offset=41), NOW + 5)
+        assert (again.match, again.duplicate_of, again.cluster_id) == ("unique", None, "a")
+        assert again.replay and not first.replay
+        assert store.entries() == 1
+
+    def test_replayed_duplicate_gets_the_same_verdict(self, make_store: MakeStore) -> None:
+        """Replaying a duplicate record yields the same duplicate verdict."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1), offset=1), NOW)
+        first = store.check_and_insert(probe("b", body(1), offset=2), NOW)
+        again = store.check_and_insert(probe("b", body(1), offset=2), NOW + 5)
+        assert (first.match, first.duplicate_of) == (again.match, again.duplicate_of)
+        assert again.duplicate_of == "a"
+
+    def test_same_id_at_another_offset_is_a_duplicate(self, make_store: MakeStore) -> None:
+        """The same article published twice (new origin) is caught as a duplicate."""
+        store = make_store()
+        store.check_and_insert(probe("a", body(1), offset=1), NOW)
+        again = store.check_and_insert(probe("a", body(1), offset=9), NOW)
+        assert (again.match, again.duplicate_of) == ("url", "a")
+
+    def test_entries_expire_after_the_ttl(self, make_store: MakeStore) -> None:
+        """An article older than the TTL window no longer catches its copies."""
+        store = make_store(MatchPolicy(ttl_seconds=100))
+        store.check_and_insert(probe("a", body(1)), NOW)
+        inside = store.check_and_insert(probe("b", body(1)), NOW + 99)
+        outside = store.check_and_insert(probe("c", body(1)), NOW + 101)
+        assert (inside.match, outside.match) == ("exact", "unique")
+        assert outside.cluster_id == "c"
+
+    def test_oldest_entry_is_evicted_at_the_cap(self, make_store: MakeStore) -> None:
+        """With max_entries=2 a third original evicts the first."""
+        store = make_store(MatchPolicy(max_entries=2))
+        for number, aid in enumerate(("a", "b", "c")):
+            store.check_and_insert(probe(aid, body(number + 1)), NOW + number)
+        assert store.entries() == 2
+        assert store.check_and_insert(probe("a2", body(1)), NOW + 5).match == "unique"
+        assert store.check_and_insert(probe("c2", body(3)), NOW + 5).duplicate_of == "c"
+
+    def test_earliest_original_wins_among_matches(self, make_store: MakeStore) -> None:
+        """When two originals match, the earlier-seen one is the cluster."""
+        store = make_store()
+        store.check_and_insert(probe("old", body(1), "https://example.com/story"), NOW)
+        store.check_and_insert(probe("new", body(2)), NOW + 1)
+        both = "\n\n".join([body(2), "https://example.com/story"])
+        verdict = store.check_and_insert(probe("x", both, "https://example.com/story"), NOW + 2)
+        assert (verdict.match, verdict.duplicate_of) == ("url", "old")
+
+    def test_store_agrees_with_reference_judge(self, make_store: MakeStore) -> None:
+        """A mixed stream gets identical verdicts from this backend and the reference."""
+        from service.stores.embedded import EmbeddedStore
+
+        store, reference = make_store(), EmbeddedStore.open(None)
+        paragraphs = [p for seed in range(1, 6) for p in body(seed).split("\n\n")]
+        for number in range(40):
+            rng = random.Random(number)
+            text = "\n\n".join(rng.sample(paragraphs, rng.randint(3, 12)))
+            item = probe(f"id{number}", text, offset=number)
+            ours = store.check_and_insert(item, NOW + number)
+            expected = reference.check_and_insert(item, NOW + number)
+            assert replace(ours, replay=False) == replace(expected, replay=False), number
