@@ -121,8 +121,9 @@ class Run:
 
     async def produce(self, events: list[tuple[bytes, bytes]]) -> None:
         producer = AIOKafkaProducer(
-            bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True, linger_ms=20
-        )
+            bootstrap_servers=BOOTSTRAP, acks="all", enable_idempotence=True, linger_ms=20,
+            request_timeout_ms=300_000,  # ride out the broker fault instead of dropping input
+        )  # fmt: skip
         await producer.start()
         try:
             per_tick = max(1, int(len(events) / (self.a.duration * 10)))
@@ -258,13 +259,15 @@ async def main(argv: list[str] | None = None) -> int:
     run.wanted.add("A")
     stop = asyncio.Event()
     supervisor = asyncio.create_task(run.supervise(stop))
-    await asyncio.gather(run.produce(events), run.faults())
-    drained = await run.drain()
-    stop.set()
-    await supervisor
-    for inst in run.instances.values():
-        if inst.alive():
-            run.exit_codes.append(inst.terminate())
+    try:
+        await asyncio.gather(run.produce(events), run.faults())
+        drained = await run.drain()
+    finally:
+        stop.set()
+        await supervisor
+        for inst in run.instances.values():
+            if inst.alive():
+                run.exit_codes.append(inst.terminate())
     run.note(f"outputs {'complete' if drained else 'INCOMPLETE (timeout)'}; verifying")
     verdict = await verify(
         BOOTSTRAP, run.expected, run.topics, exactly_once=a.delivery == "exactly_once"
