@@ -9,7 +9,8 @@
 # Kafka's official jars come from Maven Central through Maven (scripts/kafka/pom.xml) and are
 # cached in .cache/kafka/<version>/lib, so every start after the first is offline.
 # Environment: CLEANWIRE_KAFKA_PORT (default 9092), CLEANWIRE_REDIS_PORT (default 6379),
-# CLEANWIRE_SERVICES_DIR (state and logs; default .cache/services).
+# CLEANWIRE_SERVICES_DIR (state and logs; default .cache/services), CLEANWIRE_KAFKA_START_TIMEOUT
+# (seconds to wait for the listener; default 60 — recovery after a kill -9 can take longer).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,7 @@ kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root
 kafka_port=${CLEANWIRE_KAFKA_PORT:-9092}
 controller_port=$((kafka_port + 1))
 redis_port=${CLEANWIRE_REDIS_PORT:-6379}
+start_timeout=${CLEANWIRE_KAFKA_START_TIMEOUT:-60}
 state=${CLEANWIRE_SERVICES_DIR:-$root/.cache/services}
 lib=$root/.cache/kafka/$kafka_version/lib
 
@@ -57,6 +59,7 @@ transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=10
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
+num.recovery.threads.per.data.dir=4
 PROPS
   if [ ! -f "$dir/data/meta.properties" ]; then
     java -cp "$lib/*" kafka.tools.StorageTool format --ignore-formatted \
@@ -71,7 +74,7 @@ PROPS
   local start=$SECONDS
   until port_open "$kafka_port"; do
     if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then tail -30 "$dir/broker.log" >&2; log "kafka exited"; exit 1; fi
-    [ $((SECONDS - start)) -lt 60 ] || { tail -30 "$dir/broker.log" >&2; log "kafka not up after 60 s"; exit 1; }
+    [ $((SECONDS - start)) -lt "$start_timeout" ] || { tail -30 "$dir/broker.log" >&2; log "kafka not up after $start_timeout s"; exit 1; }
     sleep 0.5
   done
   log "kafka up after $((SECONDS - start)) s"

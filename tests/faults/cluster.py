@@ -116,7 +116,9 @@ class Infra:
             time.sleep(0.1)
 
     def start(self, what: str = "all") -> None:
-        subprocess.run([str(SERVICES), "start", what], check=True, cwd=ROOT)
+        """Start (or find running) the broker and/or Redis; allow a slow post-crash recovery."""
+        env = {**os.environ, "CLEANWIRE_KAFKA_START_TIMEOUT": "300"}
+        subprocess.run([str(SERVICES), "start", what], check=True, cwd=ROOT, env=env)
 
     def restart_redis(self) -> None:
         subprocess.run([str(SERVICES), "stop", "redis"], check=True, cwd=ROOT)

@@ -1,0 +1,213 @@
+"""The text path: strip page chrome from plain text, one block a line.
+
+Pure functions over strings. The body is the densest run of prose lines (a
+maximum-sum span, as in Finn's Body Text Extraction, over lines instead of tags),
+minus lines that the rules or the source's learned boilerplate mark, minus trailing
+"also read / related / more" blocks and runs of link-like short lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from service.rules import SourceRules
+
+_DATE_LINE = re.compile(
+    r"date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\s+(\S.*)",
+    re.IGNORECASE,
+)
+_CLOSERS = "\"'\u201d\u2019\u00bb)"  # quotes and brackets that may follow a full stop
+_SENTENCE_END = re.compile(f"[.!?\u2026:;{_CLOSERS}\\]]$")
+_SENTENCE_INSIDE = re.compile(f"[.!?\u2026][{_CLOSERS}]?\\s+\\S")
+
+GOOD_MIN_WORDS = 12  # a line this long with sentence punctuation is prose
+LONG_MIN_WORDS = 25  # a line this long is prose whatever its punctuation
+SHORT_MAX_WORDS = 5  # a line this short without punctuation is chrome unless in the body
+LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
+
+
+@dataclass(frozen=True, slots=True)
+class TextCleaning:
+    """What the text path found: the kept lines, and the header fields it parsed."""
+
+    paragraphs: tuple[str, ...]
+    title: str | None = None
+    published_at: str | None = None
+    dek: str | None = None
+
+
+def split_lines(text: str) -> list[str]:
+    """Return the non-empty lines of ``text`` with whitespace collapsed."""
+    return [" ".join(line.split()) for line in text.splitlines() if line and not line.isspace()]
+
+
+def _words(line: str) -> int:
+    return len(line.split())
+
+
+def _is_prose(line: str, words: int) -> bool:
+    if words >= LONG_MIN_WORDS:
+        return True
+    return words >= GOOD_MIN_WORDS and (
+        _SENTENCE_END.search(line) is not None or _SENTENCE_INSIDE.search(line) is not None
+    )
+
+
+def _is_chrome_like(line: str, words: int) -> bool:
+    return words <= SHORT_MAX_WORDS and _SENTENCE_END.search(line) is None
+
+
+_TEASER_ENDS = (
+    "...",
+    "\u2026",
+    "[...]",
+    "\u2192",
+    "\u00bb",
+    ">>",
+)  # truncated teasers, "more" arrows
+CHROME_PENALTY = 5.0  # a short unpunctuated line costs this plus its length
+MEDIUM_PENALTY = 0.0  # a line that is neither prose nor chrome costs this
+CHROME_CHAR_WEIGHT = 1.0
+LEARNED_PENALTY = -25.0  # a learned boilerplate line
+DEK_MAX_WORDS = 40  # after a date line, a first line this short is the standfirst
+EDGE_MIN_WORDS = 6  # a punctuated sentence this long next to the body is a short paragraph
+_DATELINE = re.compile(r"^[A-Z][\w .,'()/-]{1,40}?(?::| -| \u2013| \u2014)\s")
+
+
+def _line_score(line: str, words: int, prose: bool) -> float:
+    if line.endswith(_TEASER_ENDS):
+        return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
+    if prose:
+        return float(len(line))
+    if _is_chrome_like(line, words):
+        return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
+    return -MEDIUM_PENALTY
+
+
+def densest_span(scores: Sequence[float]) -> tuple[int, int]:
+    """Return ``(start, stop)`` of the maximum-sum run of ``scores`` (empty: ``(0, 0)``)."""
+    best, best_span = 0.0, (0, 0)
+    running, start = 0.0, 0
+    for i, score in enumerate(scores):
+        if running <= 0:
+            running, start = 0.0, i
+        running += score
+        if running > best:
+            best, best_span = running, (start, i + 1)
+    return best_span
+
+
+def parse_date_line(line: str) -> tuple[str, str] | None:
+    """Return ``(YYYY-MM-DD, headline)`` from a ``date YYYY-MM-DD headline`` line, else None."""
+    match = _DATE_LINE.fullmatch(line)
+    return (match.group(1), match.group(2).strip()) if match else None
+
+
+def _cut_trailing_block(lines: Sequence[str], prose: list[bool], rules: SourceRules) -> list[int]:
+    """Return indices of lines to keep after handling block-start markers."""
+    total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
+    keep: list[int] = []
+    before = 0
+    skipping = False
+    for i, line in enumerate(lines):
+        if rules.starts_block(line):
+            if before * 2 >= total and before > 0:
+                return keep  # body under way: the rest is the trailing block
+            skipping = True  # a sidebar block before the body: drop up to the next prose
+            continue
+        if prose[i]:
+            skipping = False
+            before += len(line)
+        if not skipping:
+            keep.append(i)
+    return keep
+
+
+def _is_short_paragraph(line: str, words: int) -> bool:
+    return (
+        words >= EDGE_MIN_WORDS
+        and _SENTENCE_END.search(line) is not None
+        and not line.endswith(_TEASER_ENDS)
+    )
+
+
+def _widen(
+    kept: Sequence[int],
+    start: int,
+    stop: int,
+    lines: Sequence[str],
+    words: Sequence[int],
+    is_learned: Callable[[str], bool],
+) -> tuple[int, int]:
+    """Grow the densest span by one adjacent short, punctuated paragraph on each side.
+
+    The maximum-sum span scores such lines zero, so it leaves out a standfirst or a
+    short closing paragraph ("The FA said 85,000 fans attended.") at its edges.
+    """
+    for step in (-1, 1):
+        edge = start - 1 if step < 0 else stop
+        if 0 <= edge < len(kept):
+            line = lines[kept[edge]]
+            if _is_short_paragraph(line, words[kept[edge]]) and not is_learned(line):
+                start, stop = (edge, stop) if step < 0 else (start, edge + 1)
+    return start, stop
+
+
+def _drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
+    chrome = [_is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
+    keep: list[int] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and chrome[j]:
+            j += 1
+        if j - i >= LINK_RUN:
+            i = j
+            continue
+        keep.extend(range(i, max(j, i + 1)))
+        i = max(j, i + 1)
+    return keep
+
+
+def clean_lines(
+    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
+) -> TextCleaning:
+    """Strip chrome from text lines (see :func:`split_lines`); never raises.
+
+    ``is_learned`` says whether a line is the source's learned boilerplate. No prose
+    left gives no paragraphs.
+    """
+    title = published_at = dek = None
+    if lines and (parsed := parse_date_line(lines[0])):
+        published_at, title = parsed
+        lines = lines[1:]
+    words = [_words(line) for line in lines]
+    prose = [_is_prose(line, n) for line, n in zip(lines, words, strict=True)]
+    kept = _cut_trailing_block(lines, prose, rules)
+    scores = [
+        LEARNED_PENALTY if is_learned(lines[i]) else _line_score(lines[i], words[i], prose[i])
+        for i in kept
+    ]
+    start, stop = densest_span(scores)
+    if stop > start:
+        start, stop = _widen(kept, start, stop, lines, words, is_learned)
+    body = [i for i in kept[start:stop] if not rules.drops(lines[i]) and not is_learned(lines[i])]
+    body_lines = [lines[i] for i in body]
+    body_lines = [body_lines[j] for j in _drop_link_runs(body_lines, [words[i] for i in body])]
+    if (
+        title is not None
+        and len(body_lines) > 1
+        and _words(body_lines[0]) <= DEK_MAX_WORDS
+        and not _DATELINE.match(body_lines[0])  # "LONDON: ..." opens the story, it is no standfirst
+    ):
+        dek, body_lines = body_lines[0], body_lines[1:]
+    return TextCleaning(tuple(body_lines), title=title, published_at=published_at, dek=dek)
+
+
+def clean_text(
+    text: str, rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
+) -> TextCleaning:
+    """Strip chrome from plain text; see :func:`clean_lines`."""
+    return clean_lines(split_lines(text), rules, is_learned)
