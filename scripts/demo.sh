@@ -16,7 +16,7 @@ export CLEANWIRE_BOOTSTRAP_SERVERS=$bootstrap CLEANWIRE_GROUP_ID=$run \
   CLEANWIRE_LOG_LEVEL=warning
 
 cleanwire topics --partitions 2
-"$kcat" -b "$bootstrap" -P -t "$CLEANWIRE_RAW_TOPIC" -H source=demo samples/raw-articles.jsonl
+"$kcat" -b "$bootstrap" -P -t "$CLEANWIRE_RAW_TOPIC" -H source=demo < samples/raw-articles.jsonl  # one event per line
 echo "demo: produced $(grep -c . samples/raw-articles.jsonl) raw events to $CLEANWIRE_RAW_TOPIC" >&2
 
 mkdir -p out
@@ -38,8 +38,9 @@ echo "=== clean articles ($CLEANWIRE_CLEAN_TOPIC) ==="
 echo "=== duplicates ($CLEANWIRE_DUPLICATES_TOPIC): id -> duplicate_of ==="
 "$kcat" -b "$bootstrap" -C -t "$CLEANWIRE_DUPLICATES_TOPIC" -e -q -X isolation.level=read_committed -f '%s\n' \
   | python3 -c 'import json,sys; [print(e["id"], "->", e["dedup"]["duplicate_of"], "(" + e["dedup"]["match"] + ")") for e in map(json.loads, sys.stdin)]'
-echo "=== dead letters ($CLEANWIRE_DLQ_TOPIC): offset reason ==="
+echo "=== dead letters ($CLEANWIRE_DLQ_TOPIC): raw partition, offset, reason ==="
 "$kcat" -b "$bootstrap" -C -t "$CLEANWIRE_DLQ_TOPIC" -e -q -X isolation.level=read_committed -f '%h\n' \
-  | tr ',' '\n' | grep -E '__connect.errors.offset|__cleanwire.errors.reason' | paste - - | sed 's/__connect.errors.offset=//; s/__cleanwire.errors.reason=//'
+  | tr ',' '\n' | grep -E '__connect.errors.(partition|offset)|__cleanwire.errors.reason' | paste - - - \
+  | sed 's/__connect.errors.partition=//; s/__connect.errors.offset=//; s/__cleanwire.errors.reason=//'
 kill -TERM $pid; wait $pid; trap - EXIT
 echo "demo: service stopped cleanly; clean events also in out/$run.clean.jsonl, service log in out/$run.log" >&2
