@@ -87,15 +87,27 @@ async def run_service(settings: Settings) -> int:
         log.info("metrics_listening", host=host, port=port)
     metrics.ready.set_function(lambda: 1.0 if service.is_ready() else 0.0)
     log.info("service_starting", settings=settings.redacted())
+    code = 0
     try:
         await service.start()
-        await service.serve(stop)
-        log.info("shutdown_started", deadline_s=settings.shutdown_timeout_s)
+        serving = asyncio.create_task(service.serve(stop))
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not serving.done():
+            log.info("shutdown_started", deadline_s=settings.shutdown_timeout_s)
+            try:  # finish the in-flight chunk and commit, within the deadline
+                await asyncio.wait_for(serving, settings.shutdown_timeout_s)
+            except TimeoutError:
+                log.error("shutdown_deadline_exceeded", deadline_s=settings.shutdown_timeout_s)
+                code = 1  # uncommitted work is replayed by the next owner
+        if code == 0:
+            serving.result()  # re-raise a crash of the processing loop
     finally:
         try:
             await asyncio.wait_for(service.stop(), settings.shutdown_timeout_s)
         finally:
             await health.stop()
             built.close()
-    log.info("shutdown_complete")
-    return 0
+    log.info("shutdown_complete", exit_code=code)
+    return code

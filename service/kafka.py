@@ -29,6 +29,7 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 
 from service import logs
+from service.batching import ChunkBuffer
 from service.events import Provenance, clean_event, dlq_headers, encode
 from service.metrics import Metrics
 from service.models import Origin
@@ -42,6 +43,7 @@ Batches: TypeAlias = "dict[TopicPartition, list[Message]]"
 Output = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
 log = logs.get("cleanwire.kafka")
+TRANSACTION_DEADLINE_S = 60.0  # above aiokafka's 40 s request timeout, below the txn timeout
 
 
 class KafkaService:
@@ -75,6 +77,9 @@ class KafkaService:
         self._stopping = asyncio.Event()
         self._batches = 0
         self._gauges = dict(gauges or {})
+        self._buffer: ChunkBuffer[TopicPartition, Message] = ChunkBuffer(
+            settings.commit_interval_ms / 1000, settings.commit_max_records
+        )
         self._gauges_at = 0.0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
         self.started = False
@@ -107,19 +112,27 @@ class KafkaService:
         self._pool.shutdown(wait=False)
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Process batches until ``stop`` is set; the in-flight batch always completes."""
+        """Process records until ``stop`` is set; the in-flight chunk always completes.
+
+        Fetched records wait in a :class:`ChunkBuffer` and are committed in chunks of
+        about ``commit_interval_ms`` of pipeline time (at most ``commit_max_records``).
+        """
         self._stopping = stop
         while not stop.is_set():
-            batches = await self.consumer.getmany(
-                timeout_ms=self.s.commit_interval_ms, max_records=self.s.commit_max_records
-            )
+            if not self._buffer:
+                self._buffer.add(
+                    await self.consumer.getmany(
+                        timeout_ms=self.s.commit_interval_ms, max_records=self.s.commit_max_records
+                    )
+                )
             async with self._lock:
-                await self._process(batches)
-            self._update_lag(batches)
+                chunk = self._buffer.take(self._next)
+                await self._process(chunk)
+            self._update_lag(chunk)
             await self._update_state_gauges()
 
     async def _process(self, batches: Batches) -> None:
-        """Run one fetch through the pipeline, then commit each partition's share."""
+        """Run one chunk through the pipeline, then commit each partition's share."""
         work = {
             tp: [m for m in msgs if m.offset >= self._next[tp]]
             for tp, msgs in batches.items()
@@ -134,7 +147,9 @@ class KafkaService:
             for m in msgs
         ]
         loop = asyncio.get_running_loop()
+        began = time.monotonic()
         outcomes = iter(await loop.run_in_executor(self._pool, self._run, records))
+        self._buffer.observe(len(records), time.monotonic() - began)
         self._batches += 1
         if self._batches == self.s.test_kill_before_commit:
             os.kill(
@@ -189,12 +204,16 @@ class KafkaService:
         self, tp: TopicPartition, outputs: list[Output], next_offset: int
     ) -> bool:
         producer = self._producers[tp]
-        try:
+
+        async def transaction() -> None:
             async with producer.transaction():
                 for topic, key, value, headers in outputs:
                     await producer.send(topic, value, key=key, headers=headers)
                 await producer.send_offsets_to_transaction({tp: next_offset}, self.s.group_id)
-        except KafkaError as exc:
+
+        try:  # a commit stuck past the deadline has an unknown outcome: settle it by re-init
+            await asyncio.wait_for(transaction(), TRANSACTION_DEADLINE_S)
+        except (KafkaError, TimeoutError) as exc:
             self.metrics.commits.labels("aborted").inc()
             log.warning("transaction_failed", partition=tp.partition, error=repr(exc))
             await self._restart_partition(tp)
@@ -229,7 +248,8 @@ class KafkaService:
         """Recreate the partition's producer (settling its transaction), rewind to the commit."""
         old = self._producers.pop(tp, None)
         if old is not None:
-            await old.stop()
+            with contextlib.suppress(KafkaError, TimeoutError):
+                await asyncio.wait_for(old.stop(), 10)
         self.metrics.producer_restarts.inc()
         await self._rewind(tp)
 
@@ -267,15 +287,19 @@ class KafkaService:
                 raise
             self._producers[tp] = producer
         committed = await self.consumer.committed(tp)
-        if committed is not None:
+        self._buffer.drop(tp)  # buffered records are re-read from the commit, in order
+        if committed is None:
+            await self.consumer.seek_to_beginning(tp)  # auto_offset_reset=earliest
+        else:
             self.consumer.seek(tp, committed)
         self._next[tp] = committed or 0
         self.metrics.assigned.set(len(self._next))
         log.info("partition_assigned", partition=tp.partition, committed=committed)
 
     async def release(self, tp: TopicPartition) -> None:
-        """Give a partition up after its in-flight batch has committed."""
+        """Give a partition up after its in-flight chunk has committed."""
         self._next.pop(tp, None)
+        self._buffer.drop(tp)
         producer = self._producers.pop(tp, None)
         if producer is not None:
             await producer.stop()

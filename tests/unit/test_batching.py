@@ -1,0 +1,34 @@
+"""ChunkBuffer: chunks sized to the commit interval, fair across partitions, in order."""
+
+from __future__ import annotations
+
+from service.batching import ChunkBuffer
+
+
+def test_chunks_keep_fetch_order_and_share_partitions() -> None:
+    """Each partition's records come out in order, split fairly between partitions."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=4)
+    buf.add({"p0": [0, 1, 2, 3], "p1": [10, 11]})
+    assert buf.take({"p0", "p1"}) == {"p0": [0, 1], "p1": [10, 11]}
+    assert buf.take({"p0", "p1"}) == {"p0": [2, 3]}
+    assert not buf
+    assert buf.take({"p0", "p1"}) == {}
+
+
+def test_chunk_size_follows_pipeline_cost() -> None:
+    """Slow records shrink the next chunk to about one interval; fast ones grow it to the cap."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=500)
+    buf.observe(records=10, seconds=1.0)  # 100 ms a record
+    assert buf.size == 1
+    for _ in range(20):
+        buf.observe(records=100, seconds=0.01)  # 0.1 ms a record
+    assert buf.size == 500
+
+
+def test_revoked_or_dropped_partitions_are_not_handed_out() -> None:
+    """Records of a partition no longer owned, or dropped for a rewind, are forgotten."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=10)
+    buf.add({"p0": [1, 2], "p1": [3], "p2": [4]})
+    buf.drop("p2")
+    assert buf.take({"p0"}) == {"p0": [1, 2]}
+    assert not buf
