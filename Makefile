@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 
-.PHONY: setup services stop demo test unit integration lint faults bench ops-check clean
+.PHONY: setup services stop demo test unit integration lint faults bench bench-quick ops-check clean
 
 setup:
 	@scripts/setup.sh
@@ -36,6 +36,13 @@ faults: services
 	$(VENV)/python -m tests.faults --store redis --seed 2
 	$(VENV)/python -m tests.faults --store redis --seed 3
 	$(VENV)/python -m tests.faults --store redis --seed 4 --delivery at_least_once
+
+# Throughput, latency, CPU and RSS against the real broker, with the baselines in the same run.
+bench: services
+	$(VENV)/python bench/throughput.py $(BENCH_ARGS)
+
+bench-quick: services
+	$(VENV)/python bench/throughput.py --quick $(BENCH_ARGS)
 
 # promtool (rules + rule tests), kubeconform (strict, with CRDs), the AsyncAPI parser, hadolint.
 ops-check: setup
