@@ -71,16 +71,16 @@ async def run_service(settings: Settings) -> int:
     """Run the Kafka service until SIGTERM/SIGINT; return the exit code."""
     from service.kafka import KafkaService
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     metrics = Metrics()
     built = build(settings, metrics, default_state="state")
     metrics.build.info(
         {"version": built.provenance.service_version, **dict(built.provenance.models)}
     )
     service = KafkaService(settings, built.run, metrics, built.provenance, built.stages.gauges)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
     health = HealthServer(metrics, service.is_ready)
     if settings.metrics_addr:
         host, port = await health.start(settings.metrics_addr)
@@ -89,6 +89,8 @@ async def run_service(settings: Settings) -> int:
     log.info("service_starting", settings=settings.redacted())
     code = 0
     try:
+        if stop.is_set():
+            return 0  # SIGTERM while the stages were loading
         await service.start()
         serving = asyncio.create_task(service.serve(stop))
         stopping = asyncio.create_task(stop.wait())

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -84,6 +85,8 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "run":
+        signal.signal(signal.SIGTERM, _exit_quietly)  # until the event loop's handler is in
     flags = vars(args)
     if flags.get("state_dir_alias"):
         flags["state_dir"] = flags["state_dir_alias"]
@@ -108,6 +111,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         logs.get("cleanwire").exception("fatal_error", error=repr(exc))
         print(f"cleanwire: fatal: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+
+
+def _exit_quietly(signum: int, _frame: object) -> None:
+    raise SystemExit(0)  # stopped while starting: nothing consumed, nothing to commit
 
 
 def _run(settings: Settings, argv: list[str]) -> int:
