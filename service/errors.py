@@ -57,5 +57,14 @@ class InvalidEvent(CleanwireError):
         self.stage = stage
 
 
+class StateUnavailable(CleanwireError):
+    """The shared state store (Redis) failed: infrastructure, never the record's fault.
+
+    Stages raise it instead of the client's own error so the pipeline can tell it apart
+    from a bug on odd input: it propagates, the process exits, and the restarted process
+    replays from the last commit.
+    """
+
+
 class ConfigError(CleanwireError):
     """A setting or rules file that cannot work; reported at start-up, exit code 2."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from service.errors import InvalidEvent
+from service.errors import InvalidEvent, StateUnavailable
 from service.models import CleanArticle, Drop, Origin, RawArticle
 
 Record = tuple[bytes | None, Origin]
@@ -82,6 +82,8 @@ class Pipeline:
             return Rejected(exc, origin)
         try:
             cleaned = passthrough_clean(raw) if self.clean is None else self.clean(raw)
+        except StateUnavailable:
+            raise  # infrastructure: crash and replay, never dead-letter the record
         except Exception as exc:  # a bug on odd input must not stop the stream
             return Rejected(_stage_error("clean", exc), origin)
         if isinstance(cleaned, Drop):

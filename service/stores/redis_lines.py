@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import redis
 
 from service.boilerplate import Observation
+from service.errors import StateUnavailable
 
 OBSERVE = """
 local prefix, article, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -77,7 +78,10 @@ class RedisLineStats:
             f"{self.namespace}:{{{source}}}", article_id, now, self.ttl_seconds,
             self.min_articles, self.max_lines_per_source, *dict.fromkeys(keys),
         ]  # fmt: skip
-        learned, boilerplate = self._script(args=args)
+        try:
+            learned, boilerplate = self._script(args=args)
+        except redis.RedisError as exc:
+            raise StateUnavailable(f"learned-boilerplate store: {exc}") from exc
         return Observation(frozenset(k.decode() for k in boilerplate), int(learned))
 
     def close(self) -> None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import redis
 
 from service.dedup import MatchKind, MatchPolicy, Probe, Verdict
+from service.errors import StateUnavailable
 from service.stores.redis_lua import SCRIPT
 
 _LOW32 = 0xFFFFFFFF
@@ -77,9 +78,12 @@ class RedisStore:
             ",".join(map(str, dict.fromkeys(posted))),
             len(anchors),
         ]
+        try:
+            answer = self._script(keys=[], args=args)
+        except redis.RedisError as exc:
+            raise StateUnavailable(f"dedup store: {exc}") from exc
         match, cluster, duplicate_of, replay = (
-            part.decode() if isinstance(part, bytes) else str(part)
-            for part in self._script(keys=[], args=args)
+            part.decode() if isinstance(part, bytes) else str(part) for part in answer
         )
         if match not in _KINDS:
             raise ValueError(f"unexpected dedup script answer {match!r}")

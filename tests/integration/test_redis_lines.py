@@ -62,3 +62,12 @@ def test_lines_per_source_are_capped(client: redis.Redis) -> None:
         b"cleanwire:lines:{capped}:line-29" in kept
         and b"cleanwire:lines:{capped}:line-0" not in kept
     )
+
+
+def test_unreachable_redis_raises_state_unavailable() -> None:
+    """A Redis that cannot be reached raises StateUnavailable (crash and replay), not a record error."""
+    from service.errors import StateUnavailable
+
+    shared = RedisLineStats(redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=1))
+    with pytest.raises(StateUnavailable):
+        shared.observe("src", "a1", ["k1"], 1.0)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+import pytest
+
 from service.models import CleanArticle, DedupInfo, Drop, Entity, Mention, Origin, RawArticle
 from service.parse import Parser
 from service.pipeline import Dropped, Duplicate, Pipeline, Published, Rejected
@@ -107,3 +109,15 @@ def test_disabled_stages_pass_text_through() -> None:
     out = Pipeline(parse=Parser()).run([(event("1", "Raw text"), origin(1))])
     assert isinstance(out[0], Published)
     assert out[0].article.body == "Raw text" and out[0].article.dedup is None
+
+
+def test_state_store_failure_in_a_stage_propagates_instead_of_dead_lettering() -> None:
+    """A StateUnavailable raised inside clean is infrastructure: it propagates, nothing goes to the DLQ."""
+    from service.errors import StateUnavailable
+
+    def clean_with_down_store(raw: RawArticle) -> CleanArticle | Drop:
+        raise StateUnavailable("learned-boilerplate store: connection refused")
+
+    pipe = Pipeline(parse=Parser(), clean=clean_with_down_store)
+    with pytest.raises(StateUnavailable):
+        pipe.run([(event("1", "text"), origin(1))])
