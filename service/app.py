@@ -21,6 +21,7 @@ from service.settings import Settings
 from service.stages import Stages, make_stages
 
 log = logs.get("cleanwire.app")
+STOP_DEADLINE_S = 15.0  # closing the consumer and producers after the last commit
 
 
 def service_version() -> str:
@@ -107,7 +108,7 @@ async def run_service(settings: Settings) -> int:
             serving.result()  # re-raise a crash of the processing loop
     finally:
         try:
-            await asyncio.wait_for(service.stop(), settings.shutdown_timeout_s)
+            await asyncio.wait_for(service.stop(), STOP_DEADLINE_S)
         finally:
             await health.stop()
             built.close()

@@ -43,7 +43,8 @@ Batches: TypeAlias = "dict[TopicPartition, list[Message]]"
 Output = tuple[str, bytes | None, bytes | None, list[tuple[str, bytes]]]
 
 log = logs.get("cleanwire.kafka")
-TRANSACTION_DEADLINE_S = 60.0  # above aiokafka's 40 s request timeout, below the txn timeout
+TRANSACTION_DEADLINE_S = 30.0  # a commit still pending after this has an unknown outcome
+OWN_DEADLINE_S = 15.0  # one attempt to settle a partition's transaction and read its commit
 
 
 class KafkaService:
@@ -263,9 +264,9 @@ class KafkaService:
         delay = 0.5
         while not self._stopping.is_set():
             try:
-                await self.own(tp)
+                await asyncio.wait_for(self.own(tp), OWN_DEADLINE_S)
                 return
-            except KafkaError as exc:
+            except (KafkaError, TimeoutError) as exc:
                 log.warning(
                     "partition_rewind_retry",
                     partition=tp.partition,
@@ -279,6 +280,10 @@ class KafkaService:
     async def own(self, tp: TopicPartition) -> None:
         """Take a partition: settle its pending transaction, then seek to its committed offset."""
         if self.eos:
+            stale = self._producers.pop(tp, None)  # from an attempt that timed out
+            if stale is not None:
+                with contextlib.suppress(KafkaError, TimeoutError):
+                    await asyncio.wait_for(stale.stop(), 5)
             producer = self._producer(f"{self.s.group_id}-{tp.topic}-{tp.partition}")
             try:
                 await producer.start()

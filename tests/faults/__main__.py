@@ -112,7 +112,13 @@ class Run:
         if self.a.store == "redis":
             import redis
 
-            redis.Redis.from_url(self.redis_url).flushdb()  # a fresh window for this run
+            client = redis.Redis.from_url(self.redis_url)
+            for _ in range(120):  # a restarted Redis answers BUSY while it loads its AOF
+                try:
+                    client.flushdb()  # a fresh window for this run
+                    break
+                except (redis.BusyLoadingError, redis.ConnectionError):
+                    await asyncio.sleep(0.5)
         events, self.expected = generate(self.a.events, self.a.seed, self.a.dup_share)
         self.note(
             f"generated {len(events)} events: {len(self.expected.clusters)} clusters, {len(self.expected.invalid_keys)} invalid; logs in {self.dir}"
