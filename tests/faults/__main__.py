@@ -195,6 +195,13 @@ class Run:
         finally:
             await c.stop()
 
+    async def until_ready(self, name: str, timeout: float = 90.0) -> None:
+        """Wait until the instance serves (a graceful stop is judged on a working instance)."""
+        for _ in range(int(timeout * 2)):
+            if await asyncio.to_thread(self.instances[name].ready):
+                return
+            await asyncio.sleep(0.5)
+
     async def kill9(self, name: str) -> None:
         inst = self.instances[name]
         parts = assigned_partitions(inst.metrics())
@@ -221,6 +228,7 @@ class Run:
             if fault == "kill9":
                 await self.kill9("A")
             elif fault == "sigterm":
+                await self.until_ready("A")
                 self.wanted.discard("A")
                 code = self.instances["A"].terminate()
                 self.exit_codes.append(code)
@@ -232,6 +240,7 @@ class Run:
                 self.wanted.add("B")
                 self.note("instance B joined")
             elif fault == "leave":
+                await self.until_ready("B")
                 self.wanted.discard("B")
                 code = self.instances["B"].terminate()
                 self.exit_codes.append(code)

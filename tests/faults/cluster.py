@@ -85,6 +85,15 @@ class Instance:
             self.proc.kill()
             return self.proc.wait()
 
+    def ready(self) -> bool:
+        if not self.alive():
+            return False
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/readyz", timeout=2) as resp:
+                return bool(resp.status == 200)
+        except OSError:
+            return False
+
     def metrics(self) -> str:
         return scrape(self.port) if self.alive() else ""
 
