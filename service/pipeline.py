@@ -9,7 +9,7 @@ store state give the same outcomes, in input order. Broken input becomes ``Rejec
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from service.errors import InvalidEvent, StateUnavailable
 from service.models import CleanArticle, Drop, Origin, RawArticle
@@ -110,8 +110,3 @@ class Pipeline:
                 except Exception as exc:
                     result[i] = Rejected(_stage_error("enrich", exc), article.origin)
         return result
-
-
-def strip_entities(article: CleanArticle) -> CleanArticle:
-    """Return the article without entities (duplicates carry none)."""
-    return replace(article, entities=())
