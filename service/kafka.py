@@ -293,9 +293,7 @@ class KafkaService:
             self._producers[tp] = producer
         committed = await self.consumer.committed(tp)
         self._buffer.drop(tp)  # buffered records are re-read from the commit, in order
-        if committed is None:
-            await self.consumer.seek_to_beginning(tp)  # auto_offset_reset=earliest
-        else:
+        if committed is not None:
             self.consumer.seek(tp, committed)
         self._next[tp] = committed or 0
         self.metrics.assigned.set(len(self._next))
