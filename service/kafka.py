@@ -292,8 +292,13 @@ class KafkaService:
                 raise
             self._producers[tp] = producer
         committed = await self.consumer.committed(tp)
+        if committed is None:  # ask again: right after a broker restart the answer can lag
+            await asyncio.sleep(1.0)
+            committed = await self.consumer.committed(tp)
         self._buffer.drop(tp)  # buffered records are re-read from the commit, in order
-        if committed is not None:
+        if committed is None:
+            await self.consumer.seek_to_beginning(tp)  # auto_offset_reset=earliest
+        else:
             self.consumer.seek(tp, committed)
         self._next[tp] = committed or 0
         self.metrics.assigned.set(len(self._next))
