@@ -33,6 +33,7 @@ from service.batching import ChunkBuffer
 from service.events import Provenance, clean_event, dlq_headers, encode
 from service.metrics import Metrics
 from service.models import Origin
+from service.offsets import committed_offset
 from service.pipeline import Dropped, Duplicate, Outcome, Published, Record, Rejected
 from service.settings import Settings
 from service.shellutil import client_options, utc_now
@@ -291,10 +292,7 @@ class KafkaService:
                 await producer.stop()
                 raise
             self._producers[tp] = producer
-        committed = await self.consumer.committed(tp)
-        if committed is None:  # ask again: right after a broker restart the answer can lag
-            await asyncio.sleep(1.0)
-            committed = await self.consumer.committed(tp)
+        committed = await committed_offset(self.consumer, tp)  # not consumer.committed()
         self._buffer.drop(tp)  # buffered records are re-read from the commit, in order
         if committed is None:
             await self.consumer.seek_to_beginning(tp)  # auto_offset_reset=earliest
