@@ -84,8 +84,13 @@ class BodyFingerprint:
     shingles: int
 
 
-def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp]]:
-    """Return a 64-bit polynomial hash per word and each word's first character index."""
+def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Return a 64-bit polynomial hash per word, and each word's paragraph number.
+
+    Also returns each word's first character index. Paragraph numbers only tell words
+    of one ``"\\n\\n"``-separated block from those of another (they count runs of two
+    or more line breaks, so empty blocks take no number).
+    """
     codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
     lowered = _WORD_CHARS[codepoints]
     word = lowered != 0
@@ -93,27 +98,36 @@ def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp]]:
     if len(word) and word[0]:
         starts = np.concatenate(([0], starts))
     if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64), starts
+        return np.zeros(0, dtype=np.uint64), starts, starts
     if len(codepoints) <= _POWER_TABLE_SIZE:
         powers = _POWERS[: len(codepoints)]
     else:
         powers = _POWERS[np.arange(len(codepoints)) & (_POWER_TABLE_SIZE - 1)]
-    products = lowered * powers
-    sums = np.add.reduceat(products, starts) * _INVERSE_POWERS[starts & (_POWER_TABLE_SIZE - 1)]
-    return sums, starts
+    # Sum of each word's characters times powers (mod 2**64): differences of a running sum
+    # (non-word characters are 0, so a word's sum runs up to the next word's start).
+    running = np.cumsum(lowered * powers, dtype=np.uint64)
+    ends = np.empty_like(starts)
+    ends[:-1] = starts[1:] - 1
+    ends[-1] = len(codepoints) - 1
+    before = np.where(starts > 0, running[starts - 1], np.uint64(0))
+    sums = (running[ends] - before) * _INVERSE_POWERS[starts & (_POWER_TABLE_SIZE - 1)]
+    newline = codepoints == 10
+    breaks = np.zeros(len(codepoints), dtype=np.intp)
+    breaks[1:-1] = newline[1:-1] & newline[2:] & ~newline[:-2]  # a run of >= 2 line breaks
+    breaks[0] = len(codepoints) > 1 and newline[0] and newline[1]
+    paragraph = np.cumsum(breaks)[starts]
+    return sums, paragraph, starts
 
 
 def fingerprint_body(body: str) -> BodyFingerprint:
     """Return the exact key and shingle sketch of a cleaned body; never raises."""
-    word_hashes, starts = _word_hashes(body)
+    word_hashes, paragraph, _ = _word_hashes(body)
     if len(word_hashes) == 0:
         return BodyFingerprint(0, (), 0)
     digest = hashlib.blake2b(word_hashes.tobytes(), digest_size=8).digest()
     body_key = int.from_bytes(digest) or 1
     if len(word_hashes) < SHINGLE_WORDS:
         return BodyFingerprint(body_key, (), 0)
-    breaks = np.cumsum([len(part) + 2 for part in body.split("\n\n")])
-    paragraph = np.searchsorted(breaks, starts, side="right")
     counts = np.bincount(paragraph)
     last = len(word_hashes) - SHINGLE_WORDS + 1
     combined = word_hashes[:last] * _SHINGLE_MULTIPLIERS[0]

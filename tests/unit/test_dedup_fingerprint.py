@@ -46,6 +46,18 @@ def test_dropping_a_paragraph_only_removes_its_shingles() -> None:
     assert dropped.shingles < whole.shingles
 
 
+def test_paragraphs_are_split_by_runs_of_line_breaks_only() -> None:
+    """Three or four line breaks split like two; one line break, or CRLF, does not."""
+    one, two = (" ".join(p.split()[:10]) for p in body(2, paragraphs=2).split("\n\n"))
+    split = fingerprint_body(f"{one}\n\n{two}")
+    for gap in ("\n\n\n", "\n\n\n\n", "\n \n\n"):
+        assert fingerprint_body(f"{one}{gap}{two}") == split
+    for joined in (f"{one}\n{two}", f"{one}\r\n\r\n{two}", f"{one} {two}"):
+        together = fingerprint_body(joined)
+        assert together.body_key == split.body_key
+        assert together.shingles == split.shingles + 2  # two shingles span the join
+
+
 def test_non_latin_text_is_shingled() -> None:
     """Words in other scripts are words: a Cyrillic paragraph gets a sketch."""
     text = "Мэр города пообещал начать ремонт моста в понедельник утром после шторма"
