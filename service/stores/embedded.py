@@ -152,12 +152,45 @@ class EmbeddedStore:
         limit = self.policy.common_postings
         counts, slots = self.postings.lookup(keys, limit)
         common = frozenset(k for k in anchors if counts[k] >= limit)
-        oldest = now - self.policy.ttl_seconds
+        return self._live_entries(slots, now - self.policy.ttl_seconds), common
+
+    def _live_entries(self, slots: set[int], oldest: float) -> list[StoredEntry]:
+        """Return the entries in ``slots`` that are live and seen at ``oldest`` or later."""
+        if not slots:
+            return []
         cols = self.columns
-        live = [
-            self._entry_at(s) for s in slots if cols["id_form"][s] and cols["seen_at"][s] >= oldest
-        ]
-        return live, common
+        index = np.fromiter(slots, np.int64, len(slots))
+        index = index[(cols["id_form"][index] != 0) & (cols["seen_at"][index] >= oldest)]
+        rows = zip(
+            index.tolist(),
+            cols["id_form"][index].tolist(),
+            self.ids[index].tolist(),
+            cols["topic"][index].tolist(),
+            cols["partition"][index].tolist(),
+            cols["offset"][index].tolist(),
+            cols["url_key"][index].tolist(),
+            cols["body_key"][index].tolist(),
+            cols["n_anchors"][index].tolist(),
+            cols["shingles"][index].tolist(),
+            cols["seen_at"][index].tolist(),
+            self.anchors[index].tolist(),
+            strict=True,
+        )
+        return [
+            StoredEntry(
+                article_id=self.long_ids[slot] if form == LONG_ID else unpack_id(raw, form),
+                origin=Origin(self.topics[topic], partition, offset),
+                url_key=url_key,
+                body_key=body_key,
+                anchors=tuple(anchors[:n_anchors]),
+                shingles=shingles,
+                seen_at=float(seen_at),
+            )
+            for (
+                slot, form, raw, topic, partition, offset, url_key, body_key, n_anchors,
+                shingles, seen_at, anchors,
+            ) in rows
+        ]  # fmt: skip
 
     def _entry_of(self, probe: Probe, now: float) -> StoredEntry:
         return StoredEntry(
@@ -168,24 +201,6 @@ class EmbeddedStore:
             anchors=probe.sketch[: self.policy.stored_anchors],
             shingles=min(probe.shingles, 65535),
             seen_at=float(int(now)),
-        )
-
-    def _entry_at(self, slot: int) -> StoredEntry:
-        cols = self.columns
-        return StoredEntry(
-            article_id=self.long_ids[slot]
-            if cols["id_form"][slot] == LONG_ID
-            else unpack_id(bytes(self.ids[slot]), int(cols["id_form"][slot])),
-            origin=Origin(
-                self.topics[cols["topic"][slot]],
-                int(cols["partition"][slot]),
-                int(cols["offset"][slot]),
-            ),
-            url_key=int(cols["url_key"][slot]),
-            body_key=int(cols["body_key"][slot]),
-            anchors=tuple(self.anchors[slot, : cols["n_anchors"][slot]].tolist()),
-            shingles=int(cols["shingles"][slot]),
-            seen_at=float(cols["seen_at"][slot]),
         )
 
     def insert(self, entry: StoredEntry) -> None:

@@ -63,30 +63,28 @@ class Postings:
 
     def lookup(self, keys: list[int], limit: int) -> tuple[dict[int, int], set[int]]:
         """Return the posting count of each key and the slots of keys with < ``limit``."""
-        keys = list(dict.fromkeys(keys))
-        counts = dict.fromkeys(keys, 0)
+        recent = self._recent
+        counts = {key: len(recent.get(key, ())) for key in keys}
         ranges: list[tuple[int, int, int]] = []
-        if len(self.keys):
-            wanted = np.sort(np.array(keys, np.uint32))
-            low = np.searchsorted(self.keys, wanted, "left")
-            found = self.keys[np.minimum(low, len(self.keys) - 1)] == wanted
-            if found.any():
-                hit_keys = wanted[found]
-                high = np.searchsorted(self.keys, hit_keys, "right")
+        merged = self.keys
+        if len(merged):
+            wanted = np.array(list(counts), np.uint32)
+            low = np.searchsorted(merged, wanted, "left")
+            hit = np.flatnonzero(merged[np.minimum(low, len(merged) - 1)] == wanted)
+            if len(hit):
+                high = np.searchsorted(merged, wanted[hit], "right")
                 ranges = list(
-                    zip(hit_keys.tolist(), low[found].tolist(), high.tolist(), strict=True)
+                    zip(wanted[hit].tolist(), low[hit].tolist(), high.tolist(), strict=True)
                 )
-            for key, start, stop in ranges:
-                counts[key] += stop - start
-        for key in keys:
-            counts[key] += len(self._recent.get(key, ()))
+                for key, start, stop in ranges:
+                    counts[key] += stop - start
         slots: set[int] = set()
         for key, start, stop in ranges:
             if counts[key] < limit:
                 slots.update(self.slots[start:stop].tolist())
-        for key in keys:
-            if 0 < counts[key] < limit:
-                slots.update(self._recent.get(key, ()))
+        for key, count in counts.items():
+            if 0 < count < limit and key in recent:
+                slots.update(recent[key])
         return counts, slots
 
     def merge(self, still_valid: StillValid) -> None:
