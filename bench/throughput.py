@@ -2,7 +2,7 @@
 
 Usage: python bench/throughput.py [--quick] [--events 2000] [--transport-events 10000]
        [--html-share 0.3] [--dup-share 0.2] [--partitions 4] [--commit-interval-ms 100]
-       [--latency-seconds 120] [--contenders a-eos,a-alo,b,c,d,e] [--no-latency]
+       [--latency-seconds 120] [--contenders a-eos,a-alo,b,b-alo,c,d,d-alo,e] [--no-latency]
        [--results bench/results.md]
 
 Against the real broker (``scripts/services.sh start``). Each contender gets fresh topics and
@@ -11,13 +11,17 @@ a fresh group, a pre-produced backlog of the same events, and runs as its own pr
   a-eos  bare aiokafka passthrough, exactly-once (bench/peer.py passthrough): transport limit
   a-alo  the same, at-least-once
   b      ``cleanwire run --stages none``: the shell's overhead
+  b-alo  the same, ``--delivery at_least_once``: what exactly-once costs the shell
   c      the naive peer (bench/peer.py naive): trafilatura + datasketch + spaCy per document
   d      ``cleanwire run`` (all stages), 1 worker
+  d-alo  the same, ``--delivery at_least_once``: what exactly-once costs the service
   e      ``cleanwire run --workers 2`` (or two ``cleanwire run`` in one group if the option
          is missing)
 
 a and b run on ``--transport-events`` (the generated events repeated with fresh ids), c, d
-and e on ``--events``; each ratio compares contenders on identical events.
+and e on ``--events``; each ratio compares contenders on identical events. (e) / (c) sets
+the service on both cores against the peer on one: the naive loop has no way to use the
+second core, ours does; (d) / (c) and the CPU-seconds ratio compare per core.
 
 Sustained rate = records committed after the group's first commit / time from that first
 commit to the last (committed offsets polled every 0.1 s), so start-up (model loading,
@@ -63,7 +67,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
-CONTENDERS = ("a-eos", "a-alo", "b", "c", "d", "e")
+CONTENDERS = ("a-eos", "a-alo", "b", "b-alo", "c", "d", "d-alo", "e")
 LOG_DIR = ROOT / ".cache" / "bench"
 LAST = LOG_DIR / "last.json"  # d's rate, for bench/soak.py
 
@@ -272,10 +276,14 @@ def make_contender(name: str, t: Topics, args: argparse.Namespace) -> Contender:
         return peer(name, t, args, "passthrough", "at_least_once")
     if name == "b":
         return cleanwire(name, t, args, "none")
+    if name == "b-alo":
+        return cleanwire(name, t, args, "none", delivery="at_least_once")
     if name == "c":
         return peer(name, t, args, "naive", "at_least_once")
     if name == "d":
         return cleanwire(name, t, args, args.stages)
+    if name == "d-alo":
+        return cleanwire(name, t, args, args.stages, delivery="at_least_once")
     if name == "e":
         if args.workers_option:
             return cleanwire(name, t, args, args.stages, workers=2)
@@ -596,8 +604,10 @@ LABELS = {
     "a-eos": "(a) aiokafka passthrough, exactly-once",
     "a-alo": "(a') aiokafka passthrough, at-least-once",
     "b": "(b) cleanwire run --stages none",
+    "b-alo": "(b') cleanwire run --stages none, at-least-once",
     "c": "(c) naive peer (trafilatura + datasketch + spaCy)",
     "d": "(d) cleanwire run, 1 worker",
+    "d-alo": "(d') cleanwire run, 1 worker, at-least-once",
     "e": "(e) cleanwire run, 2 workers",
 }
 
@@ -684,7 +694,10 @@ def report(
 RATIOS = [
     ("shell overhead: (b) / (a) exactly-once", "b", "a-eos", 0.8),
     ("(a') at-least-once / (a) exactly-once", "a-alo", "a-eos", None),
-    ("full pipeline vs naive peer: (d) / (c)", "d", "c", 5.0),
+    ("cleanwire at-least-once / exactly-once, stages none: (b') / (b)", "b-alo", "b", None),
+    ("cleanwire at-least-once / exactly-once, full pipeline: (d') / (d)", "d-alo", "d", None),
+    ("full pipeline, 1 worker, vs naive peer: (d) / (c)", "d", "c", 5.0),
+    ("full pipeline, 2 workers (both cores), vs naive peer: (e) / (c)", "e", "c", 5.0),
     ("2 workers / 1 worker: (e) / (d)", "e", "d", 1.6),
 ]
 
@@ -775,7 +788,7 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
         for name in order:
             if name == "c" and rnd >= args.peer_rounds:
                 continue  # the naive peer is slow; its noise is small next to a 5x target
-            big = name in ("a-eos", "a-alo", "b")
+            big = name in ("a-eos", "a-alo", "b", "b-alo")
             r = await measure(name, args, transport_payloads if big else pipeline_payloads)
             rounds[name].append(r)
             print(f"[round {rnd + 1}/{args.rounds}] ", end="")
