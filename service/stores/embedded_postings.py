@@ -68,7 +68,7 @@ class Postings:
         ranges: list[tuple[int, int, int]] = []
         merged = self.keys
         if len(merged):
-            wanted = np.array(list(counts), np.uint32)
+            wanted = np.sort(np.array(list(counts), np.uint32))  # sorted: nearby searches
             low = np.searchsorted(merged, wanted, "left")
             hit = np.flatnonzero(merged[np.minimum(low, len(merged) - 1)] == wanted)
             if len(hit):
