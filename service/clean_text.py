@@ -3,7 +3,9 @@
 Pure functions over strings. The body is the densest run of prose lines (a
 maximum-sum span, as in Finn's Body Text Extraction, over lines instead of tags),
 minus lines that the rules or the source's learned boilerplate mark, minus trailing
-"also read / related / more" blocks and runs of link-like short lines.
+"also read / related / more" blocks and runs of link-like short lines, minus prose
+islands (author box, promo, comments) that a run of chrome cuts off from the story,
+minus second copies of repeated lines.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from service.rules import SourceRules
+from service.rules import MAX_BLOCK_START_CHARS, SourceRules
 
 _DATE_LINE = re.compile(
     r"date:?\s+(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\s+(\S.*)",
     re.IGNORECASE,
 )
 _CLOSERS = "\"'\u201d\u2019\u00bb)"  # quotes and brackets that may follow a full stop
-_SENTENCE_END = re.compile(f"[.!?\u2026:;{_CLOSERS}\\]]$")
+_SENTENCE_ENDS = tuple(f".!?\u2026:;{_CLOSERS}]")  # a line ending in one of these is punctuated
 _SENTENCE_INSIDE = re.compile(f"[.!?\u2026][{_CLOSERS}]?\\s+\\S")
 
 GOOD_MIN_WORDS = 12  # a line this long with sentence punctuation is prose
@@ -44,19 +46,19 @@ def split_lines(text: str) -> list[str]:
 
 
 def _words(line: str) -> int:
-    return len(line.split())
+    return line.count(" ") + 1  # lines come from split_lines: single spaces, no edges
 
 
 def _is_prose(line: str, words: int) -> bool:
     if words >= LONG_MIN_WORDS:
         return True
     return words >= GOOD_MIN_WORDS and (
-        _SENTENCE_END.search(line) is not None or _SENTENCE_INSIDE.search(line) is not None
+        line.endswith(_SENTENCE_ENDS) or _SENTENCE_INSIDE.search(line) is not None
     )
 
 
 def _is_chrome_like(line: str, words: int) -> bool:
-    return words <= SHORT_MAX_WORDS and _SENTENCE_END.search(line) is None
+    return words <= SHORT_MAX_WORDS and not line.endswith(_SENTENCE_ENDS)
 
 
 _TEASER_ENDS = (
@@ -73,6 +75,10 @@ CHROME_CHAR_WEIGHT = 1.0
 LEARNED_PENALTY = -25.0  # a learned boilerplate line
 DEK_MAX_WORDS = 40  # after a date line, a first line this short is the standfirst
 EDGE_MIN_WORDS = 6  # a punctuated sentence this long next to the body is a short paragraph
+GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
+GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
+DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the rest goes
+REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
 _DATELINE = re.compile(r"^[A-Z][\w .,'()/-]{1,40}?(?::| -| \u2013| \u2014)\s")
 
 
@@ -105,30 +111,35 @@ def parse_date_line(line: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2).strip()) if match else None
 
 
-def _cut_trailing_block(lines: Sequence[str], prose: list[bool], rules: SourceRules) -> list[int]:
-    """Return indices of lines to keep after handling block-start markers."""
+def _cut_trailing_block(
+    lines: Sequence[str], prose: list[bool], rules: SourceRules
+) -> tuple[int, set[int]]:
+    """Return where the trailing block starts, and the sidebar lines before the body.
+
+    A block-start line once half the prose is behind opens the trailing block (the
+    rest is cut); before that, it opens a sidebar that runs to the next prose line.
+    """
     total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
-    keep: list[int] = []
+    sidebar: set[int] = set()
     before = 0
     skipping = False
     for i, line in enumerate(lines):
-        if rules.starts_block(line):
+        if len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line):
             if before * 2 >= total and before > 0:
-                return keep  # body under way: the rest is the trailing block
+                return i, sidebar  # body under way: the rest is the trailing block
             skipping = True  # a sidebar block before the body: drop up to the next prose
-            continue
-        if prose[i]:
+        elif prose[i]:
             skipping = False
             before += len(line)
-        if not skipping:
-            keep.append(i)
-    return keep
+        if skipping:
+            sidebar.add(i)
+    return len(lines), sidebar
 
 
 def _is_short_paragraph(line: str, words: int) -> bool:
     return (
         words >= EDGE_MIN_WORDS
-        and _SENTENCE_END.search(line) is not None
+        and line.endswith(_SENTENCE_ENDS)
         and not line.endswith(_TEASER_ENDS)
     )
 
@@ -139,7 +150,7 @@ def _widen(
     stop: int,
     lines: Sequence[str],
     words: Sequence[int],
-    is_learned: Callable[[str], bool],
+    learned: Sequence[bool],
 ) -> tuple[int, int]:
     """Grow the densest span by one adjacent short, punctuated paragraph on each side.
 
@@ -149,10 +160,71 @@ def _widen(
     for step in (-1, 1):
         edge = start - 1 if step < 0 else stop
         if 0 <= edge < len(kept):
-            line = lines[kept[edge]]
-            if _is_short_paragraph(line, words[kept[edge]]) and not is_learned(line):
+            i = kept[edge]
+            if _is_short_paragraph(lines[i], words[i]) and not learned[i]:
                 start, stop = (edge, stop) if step < 0 else (start, edge + 1)
     return start, stop
+
+
+def _trim_detached(
+    span: Sequence[int], prose: Sequence[bool], lines: Sequence[str], dropped: Sequence[bool]
+) -> tuple[int, int]:
+    """Cut prose islands that a run of chrome separates from the main body.
+
+    A run of GAP_LINES or more non-prose lines, at least one of them a line the rules
+    drop (share, subscribe, copyright), splits the span into segments; an edge segment
+    with less than DETACHED_SHARE of the other segments' prose is an author box, a promo
+    or a comment section, not the story. Return the new ``(start, stop)`` within ``span``.
+    """
+    segments: list[list[int]] = []  # [first, stop, prose chars]
+    weight, gap, chrome, seg_start = 0, 0, 0, 0
+    for pos, i in enumerate(span):
+        if prose[i]:
+            if weight and gap >= GAP_LINES and chrome >= GAP_CHROME:
+                segments.append([seg_start, pos - gap, weight])
+                weight = 0
+            if not weight:
+                seg_start = pos
+            gap, chrome = 0, 0
+            weight += len(lines[i])
+        else:
+            gap += 1
+            chrome += dropped[pos]
+    if weight:
+        segments.append([seg_start, len(span), weight])
+    if len(segments) < 2:
+        return 0, len(span)
+    total = sum(w for _, _, w in segments)
+    first, last = 0, len(segments) - 1
+    while first < last:
+        if segments[last][2] < DETACHED_SHARE * (total - segments[last][2]):
+            total -= segments[last][2]
+            last -= 1
+        elif segments[first][2] < DETACHED_SHARE * (total - segments[first][2]):
+            total -= segments[first][2]
+            first += 1
+        else:
+            break
+    return (segments[first][0] if first else 0), (
+        segments[last][1] if last < len(segments) - 1 else len(span)
+    )
+
+
+def _drop_repeats(lines: list[str]) -> list[str]:
+    """Keep only the first copy of each line of REPEAT_MIN_WORDS or more words.
+
+    A story does not repeat a sentence verbatim; a later copy is a widget shown twice
+    (author box, sticky promo, a teaser in two carousels).
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    for line in lines:
+        if line in seen:
+            continue
+        if line.count(" ") + 1 >= REPEAT_MIN_WORDS:
+            seen.add(line)
+        kept.append(line)
+    return kept
 
 
 def _drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
@@ -183,19 +255,30 @@ def clean_lines(
     if lines and (parsed := parse_date_line(lines[0])):
         published_at, title = parsed
         lines = lines[1:]
-    words = [_words(line) for line in lines]
+    words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
     prose = [_is_prose(line, n) for line, n in zip(lines, words, strict=True)]
-    kept = _cut_trailing_block(lines, prose, rules)
+    learned = [is_learned(line) for line in lines]
+    end, sidebar = _cut_trailing_block(lines, prose, rules)
+    kept = range(end)
     scores = [
-        LEARNED_PENALTY if is_learned(lines[i]) else _line_score(lines[i], words[i], prose[i])
-        for i in kept
+        LEARNED_PENALTY if learned[i] else _line_score(lines[i], words[i], prose[i]) for i in kept
     ]
+    for i in sidebar:  # a sidebar line is never body, whatever its length
+        scores[i] = min(0.0, scores[i])
     start, stop = densest_span(scores)
     if stop > start:
-        start, stop = _widen(kept, start, stop, lines, words, is_learned)
-    body = [i for i in kept[start:stop] if not rules.drops(lines[i]) and not is_learned(lines[i])]
+        start, stop = _widen(kept, start, stop, lines, words, learned)
+    span = kept[start:stop]
+    dropped = [learned[i] or rules.drops(lines[i]) for i in span]
+    first, stop = _trim_detached(span, prose, lines, dropped)
+    body = [
+        i
+        for i, gone in zip(span[first:stop], dropped[first:stop], strict=True)
+        if not gone and i not in sidebar
+    ]
     body_lines = [lines[i] for i in body]
     body_lines = [body_lines[j] for j in _drop_link_runs(body_lines, [words[i] for i in body])]
+    body_lines = _drop_repeats(body_lines)
     if (
         title is not None
         and len(body_lines) > 1

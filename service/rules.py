@@ -37,22 +37,33 @@ _KEYS = ("drop_lines", "drop_phrases", "block_starts")
 
 @dataclass(frozen=True, slots=True)
 class SourceRules:
-    """The compiled rules that apply to one source (defaults plus its own)."""
+    """The compiled rules that apply to one source (defaults plus its own).
 
-    drop_at_start: re.Pattern[str] | None = None  # the ``^``-anchored drop_lines, one match
-    drop_anywhere: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (required literal, rule)
+    Rules written in lower case run without ``re.IGNORECASE`` on the lower-cased line
+    (the same matches, found faster); the others run case-insensitively on the line.
+    """
+
+    drop_at_start: re.Pattern[str] | None = None  # lower-case ``^``-anchored drop_lines
+    drop_at_start_any_case: re.Pattern[str] | None = None  # the other ``^``-anchored ones
+    drop_anywhere: tuple[tuple[str, re.Pattern[str], bool], ...] = ()  # (literal, rule, lower)
     drop_phrases: tuple[str, ...] = ()  # casefolded
-    block_start: re.Pattern[str] | None = None
+    block_start: re.Pattern[str] | None = None  # lower-case block_starts
+    block_start_any_case: re.Pattern[str] | None = None
 
     def drops(self, line: str) -> bool:
         """Return whether ``line`` is a boilerplate line to drop (lines over 300 chars never are)."""
         if len(line) > MAX_DROP_LINE_CHARS:
             return False
-        if self.drop_at_start is not None and self.drop_at_start.match(line) is not None:
-            return True
         lowered = line.lower()
-        for literal, rule in self.drop_anywhere:
-            if literal in lowered and rule.search(line) is not None:
+        if self.drop_at_start is not None and self.drop_at_start.match(lowered) is not None:
+            return True
+        if (
+            self.drop_at_start_any_case is not None
+            and self.drop_at_start_any_case.match(line) is not None
+        ):
+            return True
+        for literal, rule, lower in self.drop_anywhere:
+            if literal in lowered and rule.search(lowered if lower else line) is not None:
                 return True
         return any(phrase in lowered for phrase in self.drop_phrases)
 
@@ -60,7 +71,12 @@ class SourceRules:
         """Return whether ``line`` opens a trailing block (related links, read more)."""
         if len(line) > MAX_BLOCK_START_CHARS:
             return False
-        return self.block_start is not None and self.block_start.fullmatch(line) is not None
+        if self.block_start is not None and self.block_start.fullmatch(line.lower()) is not None:
+            return True
+        return (
+            self.block_start_any_case is not None
+            and self.block_start_any_case.fullmatch(line) is not None
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,10 +97,15 @@ class Rules:
         return hit
 
 
-def _alternation(patterns: list[str]) -> re.Pattern[str] | None:
+def _is_lower(pattern: str) -> bool:
+    """Return whether ``pattern`` can run case-sensitively on lower-cased text."""
+    return pattern == pattern.lower()
+
+
+def _alternation(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
 
 
 _LITERAL_RUN = re.compile(r"(?:\\b)?((?:[\w ]|\\[^\w\s])+)([?*{]?)")
@@ -124,15 +145,19 @@ def _compile(
         return [*defaults.get(key, ()), *own.get(key, ())]
 
     drop = get("drop_lines")
+    anchored = [p for p in drop if p.startswith("^")]
+    blocks = get("block_starts")
     return SourceRules(
-        drop_at_start=_alternation([p for p in drop if p.startswith("^")]),
+        drop_at_start=_alternation([p for p in anchored if _is_lower(p)], 0),
+        drop_at_start_any_case=_alternation([p for p in anchored if not _is_lower(p)]),
         drop_anywhere=tuple(
-            (required_literal(p), re.compile(p, re.IGNORECASE))
+            (required_literal(p), re.compile(p, 0 if _is_lower(p) else re.IGNORECASE), _is_lower(p))
             for p in drop
             if not p.startswith("^")
         ),
         drop_phrases=tuple(p.lower() for p in get("drop_phrases")),
-        block_start=_alternation(get("block_starts")),
+        block_start=_alternation([p for p in blocks if _is_lower(p)], 0),
+        block_start_any_case=_alternation([p for p in blocks if not _is_lower(p)]),
     )
 
 

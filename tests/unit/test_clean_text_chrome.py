@@ -1,0 +1,146 @@
+"""Tests for service.clean_text: detached widgets, repeats and chrome vocabulary."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service.clean_text import clean_text
+from service.rules import load_rules, parse_rules
+
+RULES = load_rules().for_source("test")
+STORY = [
+    "The harbour authority said on Friday that the new ferry terminal would open in "
+    "March, two years later than planned, because of rising steel prices.",
+    '"We have waited long enough," said councillor Maria Lopes, who chairs the transport '
+    "committee and has pressed for the terminal since the first plans were drawn up.",
+    "Contractors blamed the delay on a shortage of welders and on storms that halted work "
+    "on the breakwater for most of last winter, according to the authority's report.",
+    "The terminal will handle up to 40 sailings a day once the second berth is finished, "
+    "and the operator expects passenger numbers to double within five years of opening.",
+]
+AUTHOR_BOX = (
+    "Jane Roe is a senior reporter who has covered transport, planning and local "
+    "politics for the paper for more than a decade."
+)
+
+
+def test_author_box_behind_share_widget_is_cut() -> None:
+    """A prose island after a run of share/subscribe chrome is not part of the story."""
+    widget = ["Share", "Tweet", "Email", "0", "Subscribe", "Jane Roe", "Senior reporter"]
+    text = "\n".join([*STORY, *widget, AUTHOR_BOX])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_short_closing_paragraph_after_a_list_is_kept() -> None:
+    """A closing paragraph after a plain list (no chrome lines) stays with the story."""
+    items = [
+        "Two berths for ferries of up to 200 metres",
+        "A covered car deck with room for 600 cars",
+        "A bus station with six bays and a taxi rank",
+        "Secure bicycle parking for three hundred bicycles",
+        "A cafe and waiting room on the upper floor",
+    ]
+    closing = "The authority will publish the final timetable for the first sailings in January."
+    text = "\n".join([*STORY[:2], *items, closing])
+    out = clean_text(text, RULES).paragraphs
+    assert out[:2] == tuple(STORY[:2])
+    assert out[-1] == closing
+
+
+def test_repeated_promo_is_kept_once() -> None:
+    """A long line shown twice (sticky promo, author box) is kept once; short repeats stay."""
+    promo = "Our reporters cover the harbour, the ferries and the coast roads every day."
+    text = "\n".join([STORY[0], promo, STORY[1], "Pros", STORY[2], promo, "Pros", STORY[3]])
+    out = clean_text(text, RULES).paragraphs
+    assert out.count(promo) == 1
+    assert out.count("Pros") == 2
+    assert all(p in out for p in STORY)
+
+
+def test_identical_quotes_in_different_paragraphs_stay() -> None:
+    """Lines that differ, even by little, are not repeats: both quotes stay."""
+    first = '"It is a start," he said, adding that the funding would be reviewed in May.'
+    second = '"It is a start," she said, adding that the funding would be reviewed in June.'
+    text = "\n".join([STORY[0], first, STORY[1], second, STORY[2]])
+    out = clean_text(text, RULES).paragraphs
+    assert first in out and second in out
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "This article contains affiliate links that may earn us a commission.",
+        "As an Amazon Associate we earn from qualifying purchases.",
+        "If you buy through our links, we may earn a small commission at no cost to you.",
+        "This is a paid placement. Our team approved it as an appropriate product.",
+        "Necessary cookies are absolutely essential for the website to function properly.",
+        "This cookie is set by GDPR Cookie Consent plugin to store the user consent.",
+        "Read more: The best ferries in Europe",
+        "» Learn More: How to pick a travel insurance plan",
+        "Related: Port strike ends after two weeks",
+        "The new berth under construction in May. Credit: Jane Roe",
+        "Image from the March 2024 review",
+        "Schedule Your Personalized Demo!",
+        "Start a Free Trial",
+    ],
+)
+def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
+    """Affiliate disclosures, cookie notices, inline related links and CTAs are chrome."""
+    assert RULES.drops(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Estate agents earn a commission of 1.5 percent on each sale, the report said.",
+        '"Read more books," the minister told pupils at the school on Tuesday.',
+        "The credit union said it would lend 2 million euros to the port.",
+        "Bakers said the cookies are sold out by noon on most days.",
+    ],
+)
+def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
+    """Sentences that merely mention commissions, reading, credit or cookies stay."""
+    assert not RULES.drops(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "About the AuthorJane Roe",
+        "Written byJane Roe",
+        "Leave a Reply Cancel reply",
+        "March 3, 2025 at 4:15 pm",
+        "Other popular Blogs",
+        "End of Article",
+        "You May Also Check:",
+    ],
+)
+def test_trailing_block_markers(line: str) -> None:
+    """Author boxes, comment sections and further-reading headers open a trailing block."""
+    assert RULES.starts_block(line)
+    text = "\n".join([*STORY, line, AUTHOR_BOX])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_rules_match_case_insensitively() -> None:
+    """Upper- and mixed-case lines match the lower-case rules."""
+    assert RULES.drops("SHARE ON FACEBOOK")
+    assert RULES.starts_block("ALSO READ")
+    assert RULES.starts_block("Also Read:")
+
+
+def test_rules_with_upper_case_still_match_any_case() -> None:
+    """A rule written with capitals (or \\S-style escapes) keeps case-insensitive matching."""
+    doc = {
+        "defaults": {
+            "drop_lines": ["^Sponsored By \\S+$", "\\bPromo Code\\b"],
+            "block_starts": ["Also Read"],
+        }
+    }
+    rules = parse_rules(doc, Path("inline.toml")).for_source("x")
+    assert rules.drops("sponsored by acme")
+    assert rules.drops("Use PROMO CODE save10 at checkout")
+    assert rules.starts_block("ALSO READ")
+    assert not rules.drops("sponsored by")
