@@ -16,6 +16,7 @@ import redis
 
 from service.boilerplate import Observation
 from service.errors import StateUnavailable
+from service.stores.redis_client import connect
 
 OBSERVE = """
 local prefix, article, now = ARGV[1], ARGV[2], tonumber(ARGV[3])
@@ -68,7 +69,7 @@ class RedisLineStats:
 
     @classmethod
     def from_url(cls, url: str, **kwargs: float | int | str) -> RedisLineStats:
-        return cls(redis.Redis.from_url(url), **kwargs)  # type: ignore[arg-type]
+        return cls(connect(url), **kwargs)  # type: ignore[arg-type]
 
     def observe(self, source: str, article_id: str, keys: Sequence[str], now: float) -> Observation:
         """Record the article's line keys; return its boilerplate keys (idempotent on replay)."""

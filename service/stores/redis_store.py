@@ -20,6 +20,7 @@ import redis
 
 from service.dedup import MatchKind, MatchPolicy, Probe, Verdict
 from service.errors import StateUnavailable
+from service.stores.redis_client import connect
 from service.stores.redis_lua import SCRIPT
 
 _LOW32 = 0xFFFFFFFF
@@ -44,7 +45,7 @@ class RedisStore:
     @classmethod
     def from_url(cls, url: str, policy: MatchPolicy | None = None) -> RedisStore:
         """Connect to ``url`` and load the script; raises redis.ConnectionError if down."""
-        return cls(redis.Redis.from_url(url), policy)
+        return cls(connect(url), policy)
 
     def check_and_insert(self, probe: Probe, now: float) -> Verdict:
         """Return the verdict for ``probe`` and index it when new, in one round trip."""
