@@ -203,6 +203,7 @@ class Run:
             await asyncio.sleep(0.5)
 
     async def kill9(self, name: str) -> None:
+        await self.until_ready(name)  # kill an instance at work, not one still starting
         inst = self.instances[name]
         parts = assigned_partitions(inst.metrics())
         before = await self.committed()
