@@ -248,10 +248,7 @@ class KafkaService:
 
     async def _restart_partition(self, tp: TopicPartition) -> None:
         """Recreate the partition's producer (settling its transaction), rewind to the commit."""
-        old = self._producers.pop(tp, None)
-        if old is not None:
-            with contextlib.suppress(KafkaError, TimeoutError):
-                await asyncio.wait_for(old.stop(), 10)
+        await _discard(self._producers.pop(tp, None), 10)
         self.metrics.producer_restarts.inc()
         await self._rewind(tp)
 
@@ -281,15 +278,12 @@ class KafkaService:
     async def own(self, tp: TopicPartition) -> None:
         """Take a partition: settle its pending transaction, then seek to its committed offset."""
         if self.eos:
-            stale = self._producers.pop(tp, None)  # from an attempt that timed out
-            if stale is not None:
-                with contextlib.suppress(KafkaError, TimeoutError):
-                    await asyncio.wait_for(stale.stop(), 5)
+            await _discard(self._producers.pop(tp, None), 5)  # from an attempt that timed out
             producer = self._producer(f"{self.s.group_id}-{tp.topic}-{tp.partition}")
             try:
                 await producer.start()
             except BaseException:
-                await producer.stop()
+                await _discard(producer, 5)
                 raise
             self._producers[tp] = producer
         committed = await committed_offset(self.consumer, tp)  # not consumer.committed()
@@ -337,6 +331,20 @@ class KafkaService:
             msgs = batches.get(tp)
             age = now - msgs[-1].timestamp / 1000 if msgs and behind else 0.0
             self.metrics.lag_seconds.labels(str(tp.partition)).set(max(0.0, age))
+
+
+async def _discard(producer: AIOKafkaProducer | None, deadline_s: float) -> None:
+    """Stop a producer being replaced; its errors no longer matter (it is fenced next).
+
+    During a broker outage aiokafka's ``stop()`` can fail in many ways (a closed
+    transport's RuntimeError among them), and none of them may crash the service.
+    """
+    if producer is None:
+        return
+    try:
+        await asyncio.wait_for(producer.stop(), deadline_s)
+    except Exception as exc:
+        log.warning("producer_stop_failed", error=repr(exc))
 
 
 class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
