@@ -736,6 +736,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=900.0, help="per contender (s)")
     ap.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
+    ap.add_argument(
+        "--readme",
+        default=str(ROOT / "README.md"),
+        help="README whose section between the bench markers is replaced ('' = none)",
+    )
     a = ap.parse_args(argv)
     a.argv = list(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
@@ -843,11 +848,28 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
     return lines, all(not r.error for r in results.values())
 
 
+README_START = "<!-- bench/throughput.py results: start -->"
+README_END = "<!-- bench/throughput.py results: end -->"
+
+
+def update_readme(path: Path, lines: Sequence[str]) -> bool:
+    """Replace the text between the README's bench markers with ``lines``."""
+    text = path.read_text()
+    if README_START not in text or README_END not in text:
+        return False
+    head, rest = text.split(README_START, 1)
+    tail = rest.split(README_END, 1)[1]
+    path.write_text(f"{head}{README_START}\n" + "\n".join(lines) + f"\n{README_END}{tail}")
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     lines, ok = asyncio.run(amain(args))
     Path(args.results).write_text("\n".join(lines) + "\n")
     print(f"wrote {args.results}")
+    if args.readme and update_readme(Path(args.readme), lines[1:]):
+        print(f"updated the results section of {args.readme}")
     return 0 if ok else 1
 
 
