@@ -84,12 +84,12 @@ class BodyFingerprint:
     shingles: int
 
 
-def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp]]:
     """Return a 64-bit polynomial hash per word, and each word's paragraph number.
 
-    Also returns each word's first character index. Paragraph numbers only tell words
-    of one ``"\\n\\n"``-separated block from those of another (they count runs of two
-    or more line breaks, so empty blocks take no number).
+    Paragraph numbers only tell words of one ``"\\n\\n"``-separated block from those
+    of another (they count runs of two or more line breaks, so empty blocks take no
+    number).
     """
     codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
     lowered = _WORD_CHARS[codepoints]
@@ -98,7 +98,7 @@ def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.i
     if len(word) and word[0]:
         starts = np.concatenate(([0], starts))
     if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64), starts, starts
+        return np.zeros(0, dtype=np.uint64), starts
     if len(codepoints) <= _POWER_TABLE_SIZE:
         powers = _POWERS[: len(codepoints)]
     else:
@@ -116,12 +116,12 @@ def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp], npt.NDArray[np.i
     breaks[1:-1] = newline[1:-1] & newline[2:] & ~newline[:-2]  # a run of >= 2 line breaks
     breaks[0] = len(codepoints) > 1 and newline[0] and newline[1]
     paragraph = np.cumsum(breaks)[starts]
-    return sums, paragraph, starts
+    return sums, paragraph
 
 
 def fingerprint_body(body: str) -> BodyFingerprint:
     """Return the exact key and shingle sketch of a cleaned body; never raises."""
-    word_hashes, paragraph, _ = _word_hashes(body)
+    word_hashes, paragraph = _word_hashes(body)
     if len(word_hashes) == 0:
         return BodyFingerprint(0, (), 0)
     digest = hashlib.blake2b(word_hashes.tobytes(), digest_size=8).digest()
