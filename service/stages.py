@@ -72,7 +72,7 @@ def _add_clean(stages: Stages, settings: Settings, directory: Path | None) -> No
     else:
         memory = InMemoryLineStats(ttl_seconds=window)
         if directory is not None:
-            _persist_lines(stages, memory, directory / "boilerplate.json")
+            _persist_lines(stages, memory, directory / "boilerplate.npz")
         stages.gauges["boilerplate_lines"] = lambda: float(memory.line_count())
         learned = memory
     cleaner = Cleaner(rules, learned)
@@ -84,8 +84,9 @@ def _add_clean(stages: Stages, settings: Settings, directory: Path | None) -> No
 def _persist_lines(stages: Stages, memory: InMemoryLineStats, path: Path) -> None:
     """Restore learned-line statistics from ``path``; snapshot them every few seconds."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists():
-        memory.restore(path.read_bytes())
+    written_before = path if path.exists() else path.with_suffix(".json")  # JSON: before 2026-11
+    if written_before.exists():
+        memory.restore(written_before.read_bytes())
     last = [time.monotonic()]
 
     def save(force: bool = False) -> None:

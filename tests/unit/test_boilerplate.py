@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -47,10 +49,39 @@ def test_ttl_expires_old_lines() -> None:
 
 
 def test_cap_per_source() -> None:
-    """A source never holds more than max_lines_per_source lines."""
-    store = InMemoryLineStats(max_lines_per_source=10)
-    store.observe("s", "1", [line_key(f"line {i}") for i in range(100)], 0.0)
-    assert store.line_count() == 10
+    """Over max_lines_per_source lines, a source drops its oldest down to 7/8 of the bound."""
+    store = InMemoryLineStats(min_articles=2, max_lines_per_source=80)
+    old = [line_key(f"old line {i}") for i in range(60)]
+    new = [line_key(f"new line {i}") for i in range(40)]
+    store.observe("s", "1", old, 0.0)
+    store.observe("s", "2", new, 1.0)
+    assert store.line_count() == 70
+    assert store.observe("s", "3", new, 2.0).boilerplate == frozenset(new)  # all 40 kept
+    assert len(store.observe("s", "4", old, 3.0).boilerplate) == 30  # 30 of 60 dropped
+
+
+def test_memory_per_line_is_small() -> None:
+    """A full source of 20,000 lines takes under 40 bytes a line."""
+    store = InMemoryLineStats()
+    tracemalloc.start()
+    try:
+        for n in range(500):
+            store.observe("s", f"a{n}", [line_key(f"line {n} {i}") for i in range(40)], float(n))
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert store.line_count() == 20_000
+    assert held / 20_000 < 40
+
+
+def test_reads_a_version_1_snapshot() -> None:
+    """A JSON snapshot written before the array store still restores with its counts."""
+    rows = [[line_key("Menu"), 5.0, ["a1", "a2"]], [line_key("Body"), 5.0, ["a1"]]]
+    store = InMemoryLineStats(min_articles=3)
+    store.restore(json.dumps({"version": 1, "sources": {"s": rows}}).encode())
+    seen = store.observe("s", "a3", [line_key("Menu"), line_key("Body")], 6.0)
+    assert seen.boilerplate == frozenset({line_key("Menu")})
+    assert store.observe("s", "a1", [line_key("Body")], 7.0).boilerplate == frozenset()  # a1 again
 
 
 def test_snapshot_round_trip() -> None:
@@ -76,6 +107,8 @@ def test_restore_rejects_bad_rows() -> None:
     store = InMemoryLineStats()
     with pytest.raises(ValueError, match="not a line-stats snapshot"):
         store.restore(b'{"version":1,"sources":{"s":[["k","x",[]]]}}')
+    with pytest.raises(ValueError, match="not a line-stats snapshot"):
+        store.restore(b"PK\x03\x04 truncated zip")
 
 
 def test_line_key_ignores_case_and_punctuation() -> None:
