@@ -78,12 +78,19 @@ EDGE_MIN_WORDS = 6  # a punctuated sentence this long next to the body is a shor
 GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
 GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
 DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the rest goes
+TEASER_MAX_WORDS = 80  # a line ending in "..." or an arrow is a teaser only when shorter
+CONTINUED_SHARE = 1.0  # prose after a block start this dense, relative to before, goes on
 REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
 _DATELINE = re.compile(r"^[A-Z][\w .,'()/-]{1,40}?(?::| -| \u2013| \u2014)\s")
 
 
+def _is_teaser(line: str, words: int) -> bool:
+    """A truncated teaser or a "more" arrow; a long paragraph ending in one is still prose."""
+    return words < TEASER_MAX_WORDS and line.endswith(_TEASER_ENDS)
+
+
 def _line_score(line: str, words: int, prose: bool) -> float:
-    if line.endswith(_TEASER_ENDS):
+    if _is_teaser(line, words):
         return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
     if prose:
         return float(len(line))
@@ -111,23 +118,47 @@ def parse_date_line(line: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2).strip()) if match else None
 
 
+def best_sums(scores: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Return, for each ``i``, the best run sum within ``scores[:i]`` and within ``scores[i:]``.
+
+    Both lists have ``len(scores) + 1`` entries; an empty run sums to zero.
+    """
+    n = len(scores)
+    before, after = [0.0] * (n + 1), [0.0] * (n + 1)
+    ending = starting = 0.0
+    for i, score in enumerate(scores):
+        ending = max(0.0, ending) + score
+        before[i + 1] = max(before[i], ending)
+    for i in range(n - 1, -1, -1):
+        starting = max(0.0, starting) + scores[i]
+        after[i] = max(after[i + 1], starting)
+    return before, after
+
+
 def _cut_trailing_block(
-    lines: Sequence[str], prose: list[bool], rules: SourceRules
+    lines: Sequence[str], prose: list[bool], scores: Sequence[float], rules: SourceRules
 ) -> tuple[int, set[int]]:
     """Return where the trailing block starts, and the sidebar lines before the body.
 
     A block-start line once half the prose is behind opens the trailing block (the
-    rest is cut); before that, it opens a sidebar that runs to the next prose line.
+    rest is cut), unless a run of prose after it is as dense as CONTINUED_SHARE of the
+    best run before it: then it was a link box inside the story. Otherwise (and before
+    the body) it opens a sidebar that runs to the next prose line.
     """
     total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
+    best_before, best_after = best_sums(scores)
     sidebar: set[int] = set()
     before = 0
     skipping = False
     for i, line in enumerate(lines):
         if len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line):
-            if before * 2 >= total and before > 0:
+            if (
+                before * 2 >= total
+                and before > 0
+                and best_after[i + 1] < CONTINUED_SHARE * best_before[i]
+            ):
                 return i, sidebar  # body under way: the rest is the trailing block
-            skipping = True  # a sidebar block before the body: drop up to the next prose
+            skipping = True  # a sidebar or an in-story box: drop up to the next prose
         elif prose[i]:
             skipping = False
             before += len(line)
@@ -137,11 +168,7 @@ def _cut_trailing_block(
 
 
 def _is_short_paragraph(line: str, words: int) -> bool:
-    return (
-        words >= EDGE_MIN_WORDS
-        and line.endswith(_SENTENCE_ENDS)
-        and not line.endswith(_TEASER_ENDS)
-    )
+    return words >= EDGE_MIN_WORDS and line.endswith(_SENTENCE_ENDS) and not _is_teaser(line, words)
 
 
 def _widen(
@@ -258,11 +285,13 @@ def clean_lines(
     words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
     prose = [_is_prose(line, n) for line, n in zip(lines, words, strict=True)]
     learned = [is_learned(line) for line in lines]
-    end, sidebar = _cut_trailing_block(lines, prose, rules)
-    kept = range(end)
     scores = [
-        LEARNED_PENALTY if learned[i] else _line_score(lines[i], words[i], prose[i]) for i in kept
+        LEARNED_PENALTY if gone else _line_score(line, n, p)
+        for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
     ]
+    end, sidebar = _cut_trailing_block(lines, prose, scores, rules)
+    kept = range(end)
+    scores = scores[:end]
     for i in sidebar:  # a sidebar line is never body, whatever its length
         scores[i] = min(0.0, scores[i])
     start, stop = densest_span(scores)

@@ -1,0 +1,70 @@
+"""Tests for service.clean_text: trailing blocks versus link boxes inside the story."""
+
+from __future__ import annotations
+
+from service.clean_text import best_sums, clean_text
+from service.rules import load_rules
+
+RULES = load_rules().for_source("test")
+STORY = [
+    "The harbour authority said on Friday that the new ferry terminal would open in "
+    "March, two years later than planned, because of rising steel prices across Europe.",
+    '"We have waited long enough," said councillor Maria Lopes, who chairs the transport '
+    "committee and has pressed for the terminal since the first plans were drawn up.",
+    "Contractors blamed the delay on a shortage of welders and on storms that halted work "
+    "on the breakwater for most of last winter, according to the authority's report.",
+    "The terminal will handle up to 40 sailings a day once the second berth is finished, "
+    "and the operator expects passenger numbers to double within five years of opening.",
+    "Local businesses welcomed the news but said the council should now fix the roads "
+    "that lead to the port, which flood at high tide several times every winter.",
+    "The regional government has promised a further 12 million euros for the access "
+    "roads, although the money depends on the budget being passed in the autumn.",
+]
+TEASERS = [
+    "Port strike ends after two weeks",
+    "New bridge to open in spring",
+    "Ferry fares to rise by five percent",
+]
+
+
+def test_best_sums() -> None:
+    """The best run before each index and from each index on (empty runs sum to zero)."""
+    before, after = best_sums([3.0, -5.0, 4.0, 1.0, -9.0])
+    assert before == [0.0, 3.0, 3.0, 4.0, 5.0, 5.0]
+    assert after == [5.0, 5.0, 5.0, 1.0, 0.0, 0.0]
+
+
+def test_link_box_inside_the_story_does_not_cut_it() -> None:
+    """A 'Related' box with prose after it as dense as before is a box, not the end.
+
+    Half the prose is behind the box, but the run after it outweighs the best run
+    before it (which a photo credit and an advert interrupt): the story goes on.
+    """
+    text = "\n".join(
+        [*STORY[:2], "Photo: Jane Roe", "Advertisement", STORY[2], "Related", *TEASERS, *STORY[3:]]
+    )
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_related_block_after_the_story_is_cut() -> None:
+    """A 'Related' block followed by teasers and one short blurb is the trailing block."""
+    blurb = (
+        "Dock workers returned on Monday after the union accepted a pay offer from the "
+        "operators, ending the longest strike at the port in thirty years."
+    )
+    text = "\n".join([*STORY, "Related", *TEASERS, blurb])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_long_paragraph_ending_in_an_arrow_is_prose() -> None:
+    """A long paragraph that ends in a 'more' arrow (a mail view link) is still the body."""
+    letter = " ".join(STORY) + " Read in browser \u00bb"
+    text = "\n".join(["Home", "Posts", letter, "Home", "Privacy policy"])
+    assert clean_text(text, RULES).paragraphs == (letter,)
+
+
+def test_short_teaser_ending_in_an_ellipsis_is_chrome() -> None:
+    """A short line that trails off is a teaser and stays out of the body."""
+    teaser = "Ferry operator warns that fares could rise sharply next year as fuel..."
+    text = "\n".join([*STORY, teaser, *TEASERS])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
