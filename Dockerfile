@@ -23,7 +23,8 @@ RUN groupadd --system --gid 10001 cleanwire \
  && useradd --system --uid 10001 --gid cleanwire --home-dir /var/lib/cleanwire --create-home cleanwire
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH PYTHONUNBUFFERED=1 NUMPY_MADVISE_HUGEPAGE=0 \
-    CLEANWIRE_METRICS_ADDR=0.0.0.0:9400 CLEANWIRE_STATE_DIR=/var/lib/cleanwire/state
+    CLEANWIRE_METRICS_ADDR=0.0.0.0:9400 CLEANWIRE_STATE_DIR=/var/lib/cleanwire/state \
+    NUMBA_CACHE_DIR=/tmp/cleanwire-numba-cache
 USER 10001:10001
 WORKDIR /var/lib/cleanwire
 EXPOSE 9400

@@ -17,7 +17,10 @@ Method (chosen on ``bench/dedup.py`` evidence, see the module docstring of
 Bottom-k sketches, unlike MinHash signatures, estimate *containment* in both
 directions (see :func:`containment`), which is what recognises a shortened edition.
 All hashing is seedless and stable across processes and machines (the index is
-persisted and shared through Redis), and vectorised with numpy.
+persisted and shared through Redis). One compiled pass (numba, ``cache=True``: the
+machine code is kept on disk, under ``NUMBA_CACHE_DIR`` when set, so a restart loads
+it instead of compiling) lower-cases, splits, hashes words and shingles and keeps the
+bottom-k; it computes exactly what the first, numpy-vectorised implementation did.
 """
 
 from __future__ import annotations
@@ -25,31 +28,32 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 import numpy.typing as npt
+from numba import types
 
 SHINGLE_WORDS = 3
 MIN_PARAGRAPH_WORDS = 8
 SKETCH_SIZE = 64
 
-U64 = npt.NDArray[np.uint64]
 _MASK64 = (1 << 64) - 1
-_POWER_TABLE_SIZE = 1 << 18
+# A word starting at code point s hashes to sum(char_p * BASE**(p % W - s % W)) mod 2**64
+# over its positions p, with W = 2**_POWER_BITS (the power table size of the first, numpy
+# implementation): BASE**i for the i-th character, except in a word that crosses a
+# multiple of W. Kept as it was, since fingerprints are persisted.
+_POWER_BITS = 18
 _BASE = 0x9E3779B97F4A7C15
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
-
-
-def _powers(base: int) -> U64:
-    """Return ``base**i mod 2**64`` for ``i < _POWER_TABLE_SIZE``."""
-    powers = np.full(_POWER_TABLE_SIZE, base, dtype=np.uint64)
-    powers[0] = 1
-    return np.cumprod(powers, dtype=np.uint64)
+_SHINGLE_MULTIPLIERS = (0x9FB21C651E98DF25, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F)
+_SLOT_MULTIPLIER = 0x9E3779B97F4A7C15
 
 
 def _word_char_table() -> npt.NDArray[np.uint32]:
-    """Return, per code point, its lower-case form, or 0 if not a word character.
+    """Return, per BMP code point, its lower-case form, or 0 if not a word character.
 
-    Code points beyond the BMP (emoji, rare scripts) all count as word characters.
+    Code points beyond the BMP (emoji, rare scripts) all count as word characters and
+    are their own lower-case form.
     """
     table = np.zeros(0x10000, dtype=np.uint32)
     for codepoint in range(0x10000):
@@ -57,17 +61,10 @@ def _word_char_table() -> npt.NDArray[np.uint32]:
         if char.isalnum():
             lowered = char.lower()
             table[codepoint] = ord(lowered) if len(lowered) == 1 else codepoint
-    return np.concatenate((table, np.arange(0x10000, 0x110000, dtype=np.uint32)))
+    return table
 
 
-_POWERS = _powers(_BASE)
-_INVERSE_POWERS = _powers(_BASE_INVERSE)
 _WORD_CHARS = _word_char_table()
-_SHINGLE_MULTIPLIERS = (
-    np.uint64(0x9FB21C651E98DF25),
-    np.uint64(0xD6E8FEB86659FD93),
-    np.uint64(0xA0761D6478BD642F),
-)[:SHINGLE_WORDS]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,62 +81,157 @@ class BodyFingerprint:
     shingles: int
 
 
-def _word_hashes(body: str) -> tuple[U64, npt.NDArray[np.intp]]:
-    """Return a 64-bit polynomial hash per word, and each word's paragraph number.
+# Compiled kernels (numba): explicit signatures compile (or load from the on-disk cache,
+# see NUMBA_CACHE_DIR) at import, not during the first article.
+_U64 = types.uint64
+_KERNEL_SIGNATURE = types.Tuple((_U64[::1], _U64[::1], types.int64))(  # type: ignore[no-untyped-call]
+    types.Array(types.uint32, 1, "C", readonly=True), types.uint32[::1]
+)
 
-    Paragraph numbers only tell words of one ``"\\n\\n"``-separated block from those
-    of another (they count runs of two or more line breaks, so empty blocks take no
-    number).
+
+@numba.njit(_U64(_U64, types.int64), cache=True, nogil=True)
+def _power(base, exponent):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return ``base**exponent mod 2**64``."""
+    result = np.uint64(1)
+    while exponent:
+        if exponent & 1:
+            result *= base
+        base *= base
+        exponent >>= 1
+    return result
+
+
+@numba.njit(
+    types.Tuple((_U64[::1], types.int64))(  # type: ignore[no-untyped-call]
+        _U64[::1], types.int64[::1], types.int64
+    ),
+    cache=True,
+    nogil=True,
+)
+def _bottom_k(hashes, paragraphs, words):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return the ``SKETCH_SIZE`` smallest distinct shingle hashes (sorted), and how many.
+
+    A shingle is ``SHINGLE_WORDS`` consecutive words of one paragraph of at least
+    ``MIN_PARAGRAPH_WORDS`` words (``paragraphs`` is non-decreasing); its hash is the
+    top 32 bits of a multiply-add of the word hashes.
     """
-    codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
-    lowered = _WORD_CHARS[codepoints]
-    word = lowered != 0
-    starts = np.flatnonzero(word[1:] > word[:-1]) + 1
-    if len(word) and word[0]:
-        starts = np.concatenate(([0], starts))
-    if len(starts) == 0:
-        return np.zeros(0, dtype=np.uint64), starts
-    if len(codepoints) <= _POWER_TABLE_SIZE:
-        powers = _POWERS[: len(codepoints)]
-    else:
-        powers = _POWERS[np.arange(len(codepoints)) & (_POWER_TABLE_SIZE - 1)]
-    # Sum of each word's characters times powers (mod 2**64): differences of a running sum
-    # (non-word characters are 0, so a word's sum runs up to the next word's start).
-    running = np.cumsum(lowered * powers, dtype=np.uint64)
-    ends = np.empty_like(starts)
-    ends[:-1] = starts[1:] - 1
-    ends[-1] = len(codepoints) - 1
-    before = np.where(starts > 0, running[starts - 1], np.uint64(0))
-    sums = (running[ends] - before) * _INVERSE_POWERS[starts & (_POWER_TABLE_SIZE - 1)]
-    newline = codepoints == 10
-    breaks = np.zeros(len(codepoints), dtype=np.intp)
-    breaks[1:-1] = newline[1:-1] & newline[2:] & ~newline[:-2]  # a run of >= 2 line breaks
-    breaks[0] = len(codepoints) > 1 and newline[0] and newline[1]
-    paragraph = np.cumsum(breaks)[starts]
-    return sums, paragraph
+    bits = 4
+    while (1 << bits) < 2 * words:
+        bits += 1
+    shift = np.uint64(64 - bits)
+    seen = np.zeros(1 << bits, np.uint64)  # open addressing: hash + 1, 0 = empty
+    mask = np.uint64((1 << bits) - 1)
+    one = np.uint64(1)  # uint64 with an int64 literal would be float64
+    heap = np.empty(SKETCH_SIZE, np.uint64)  # max-heap of the smallest distinct hashes
+    size = 0
+    distinct = 0
+    first = np.uint64(_SHINGLE_MULTIPLIERS[0])
+    second = np.uint64(_SHINGLE_MULTIPLIERS[1])
+    third = np.uint64(_SHINGLE_MULTIPLIERS[2])
+    run = 0
+    while run < words:
+        end = run + 1
+        while end < words and paragraphs[end] == paragraphs[run]:
+            end += 1
+        if end - run >= MIN_PARAGRAPH_WORDS:
+            for index in range(run, end - SHINGLE_WORDS + 1):
+                value = (
+                    hashes[index] * first + hashes[index + 1] * second + hashes[index + 2] * third
+                ) >> np.uint64(32)
+                slot = (value * np.uint64(_SLOT_MULTIPLIER)) >> shift
+                while seen[slot] != 0 and seen[slot] != value + one:
+                    slot = (slot + one) & mask
+                if seen[slot] != 0:
+                    continue
+                seen[slot] = value + one
+                distinct += 1
+                if size < SKETCH_SIZE:
+                    child = size  # sift up
+                    size += 1
+                    while child > 0 and heap[(child - 1) // 2] < value:
+                        heap[child] = heap[(child - 1) // 2]
+                        child = (child - 1) // 2
+                    heap[child] = value
+                elif value < heap[0]:
+                    parent = 0  # replace the root, sift down
+                    while True:
+                        child = 2 * parent + 1
+                        if child >= size:
+                            break
+                        if child + 1 < size and heap[child + 1] > heap[child]:
+                            child += 1
+                        if heap[child] <= value:
+                            break
+                        heap[parent] = heap[child]
+                        parent = child
+                    heap[parent] = value
+        run = end
+    return np.sort(heap[:size]), distinct
+
+
+@numba.njit(_KERNEL_SIGNATURE, cache=True, nogil=True)
+def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return the word hashes, the sorted sketch and the distinct shingle count.
+
+    One pass over the UTF-32 code points: lower-casing through ``table``, word
+    boundaries, polynomial word hashes, and paragraph numbers (a paragraph break is a
+    run of two or more line breaks), then :func:`_bottom_k`.
+    """
+    n = len(codepoints)
+    base = np.uint64(_BASE)
+    inverse = np.uint64(_BASE_INVERSE)
+    wrap = (1 << _POWER_BITS) - 1
+    hashes = np.empty(n // 2 + 1, np.uint64)
+    paragraphs = np.empty(n // 2 + 1, np.int64)
+    words = 0
+    paragraph = 0
+    word_paragraph = 0
+    start = 0
+    in_word = False
+    total = np.uint64(0)
+    power = np.uint64(1)
+    for position in range(n):
+        codepoint = codepoints[position]
+        if (
+            codepoint == 10
+            and position + 1 < n
+            and codepoints[position + 1] == 10
+            and (position == 0 or codepoints[position - 1] != 10)
+        ):
+            paragraph += 1
+        lowered = codepoint if codepoint >= 0x10000 else table[codepoint]
+        if lowered != 0:
+            if not in_word:
+                in_word = True
+                start = position
+                word_paragraph = paragraph
+                total = np.uint64(0)
+                power = np.uint64(1)
+            elif position & wrap == 0:
+                power = _power(inverse, start & wrap)
+            total += np.uint64(lowered) * power
+            power *= base
+        elif in_word:
+            in_word = False
+            hashes[words] = total
+            paragraphs[words] = word_paragraph
+            words += 1
+    if in_word:
+        hashes[words] = total
+        paragraphs[words] = word_paragraph
+        words += 1
+    sketch, distinct = _bottom_k(hashes, paragraphs, words)
+    return hashes[:words], sketch, distinct
 
 
 def fingerprint_body(body: str) -> BodyFingerprint:
     """Return the exact key and shingle sketch of a cleaned body; never raises."""
-    word_hashes, paragraph = _word_hashes(body)
+    codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
+    word_hashes, sketch, shingles = _fingerprint_kernel(codepoints, _WORD_CHARS)
     if len(word_hashes) == 0:
         return BodyFingerprint(0, (), 0)
-    digest = hashlib.blake2b(word_hashes.tobytes(), digest_size=8).digest()
-    body_key = int.from_bytes(digest) or 1
-    if len(word_hashes) < SHINGLE_WORDS:
-        return BodyFingerprint(body_key, (), 0)
-    counts = np.bincount(paragraph)
-    last = len(word_hashes) - SHINGLE_WORDS + 1
-    combined = word_hashes[:last] * _SHINGLE_MULTIPLIERS[0]
-    for index in range(1, SHINGLE_WORDS):
-        combined = combined + word_hashes[index : index + last] * _SHINGLE_MULTIPLIERS[index]
-    keep = (paragraph[:last] == paragraph[SHINGLE_WORDS - 1 :]) & (
-        counts[paragraph[:last]] >= MIN_PARAGRAPH_WORDS
-    )
-    shingles = np.sort(combined[keep] >> np.uint64(32))
-    if len(shingles) > 1:
-        shingles = shingles[np.concatenate(([True], shingles[1:] != shingles[:-1]))]
-    return BodyFingerprint(body_key, tuple(shingles[:SKETCH_SIZE].tolist()), len(shingles))
+    digest = hashlib.blake2b(word_hashes, digest_size=8).digest()
+    return BodyFingerprint(int.from_bytes(digest) or 1, tuple(sketch.tolist()), int(shingles))
 
 
 def url_key(canonical: str) -> int:

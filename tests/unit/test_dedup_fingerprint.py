@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections import Counter
+
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.fingerprint import SKETCH_SIZE, fingerprint_body, url_key
+from service.fingerprint import SKETCH_SIZE, BodyFingerprint, fingerprint_body, url_key
 from tests.store_contract import body
 
 
@@ -78,3 +81,93 @@ def test_fingerprint_never_raises_and_sketch_is_sorted_unique(text: str) -> None
     assert len(result.sketch) == min(result.shingles, SKETCH_SIZE)
     assert all(0 <= value < 2**32 for value in result.sketch)
     assert fingerprint_body(text) == result
+
+
+# Fingerprints are persisted and shared (embedded snapshots, Redis): these literals were
+# computed by the first (numpy) implementation and must never change.
+MIXED = (
+    "Breaking: Storm hits the PORT\n\nThe mayor said “repairs start Monday”, and the harbour "
+    "(Ünïcödé-Straße 12) stays shut until the cranes are checked again.\n\n\nМэр города "  # noqa: RUF001
+    "пообещал начать ремонт моста в понедельник утром 😀 после шторма\n\nFollow us"
+)
+MIXED_SKETCH = (
+    202805097, 277401198, 301968521, 612484035, 614211751, 658340001, 663420763, 802459510,
+    867917966, 917625612, 1085487504, 1696335214, 2145429385, 2415582526, 2730047299,
+    2730278498, 2788943808, 2797217202, 2846630414, 2905254483, 3036250914, 3044014573,
+    3062120120, 3169805118, 3597059029, 3863791506, 3873274728, 3936343155,
+)  # fmt: skip
+
+
+def test_fingerprint_values_are_pinned() -> None:
+    """Exact key, sketch and shingle count of a mixed-script body stay as first computed."""
+    assert fingerprint_body(MIXED) == BodyFingerprint(0xDE4D7EA4CB1B3309, MIXED_SKETCH, 28)
+
+
+def test_fingerprint_values_of_a_long_body_are_pinned() -> None:
+    """A 69-shingle body keeps its key, count and 64 smallest hashes (the sketch bound)."""
+    result = fingerprint_body(body(1, paragraphs=3))
+    assert (result.body_key, result.shingles, len(result.sketch)) == (0xC356E8AEE8D73BC5, 69, 64)
+    assert result.sketch[:4] == (30972059, 174450416, 181029023, 202813343)
+    assert result.sketch[-3:] == (3838540090, 3860835620, 3981373898)
+
+
+def test_fingerprint_of_a_word_across_the_power_table_wrap_is_pinned() -> None:
+    """Bodies over 2**18 code points: a word crossing position 2**18 keeps its hash."""
+    text = "q " * (2**17 - 2) + (
+        "Crossingword ends after the power table wraps around, and the paragraph goes on for a while"
+    )
+    result = fingerprint_body(text)
+    assert (result.body_key, result.shingles) == (0xBFA80720595EF848, 17)
+    assert result.sketch[:3] == (208762987, 456322001, 485473408)
+    assert result.sketch[-2:] == (4123689090, 4149871459)
+
+
+def reference_fingerprint(text: str) -> BodyFingerprint:
+    """The method of :mod:`service.fingerprint`, spelled out in slow, plain Python."""
+    base, wrap, mask = 0x9E3779B97F4A7C15, 1 << 18, (1 << 64) - 1
+    codepoints = list(memoryview(text.encode("utf-32-le", "replace")).cast("I"))
+    words: list[tuple[int, int]] = []  # (hash, paragraph)
+    paragraph, start, total = 0, -1, 0
+    for position, codepoint in enumerate([*codepoints, 0]):
+        after = codepoints[position + 1] if position + 1 < len(codepoints) else 0
+        before = codepoints[position - 1] if position else 0
+        paragraph += codepoint == after == 10 != before
+        char = chr(codepoint)
+        lowered = char.lower() if char.isalnum() or codepoint >= 0x10000 else ""
+        letter = (ord(lowered) if len(lowered) == 1 else codepoint) if lowered else 0
+        if letter and start < 0:
+            start, total, first = position, 0, paragraph
+        if letter:
+            total += letter * pow(base, position % wrap, 1 << 64)
+        elif start >= 0:
+            words.append((total * pow(base, -(start % wrap), 1 << 64) & mask, first))
+            start = -1
+    if not words:
+        return BodyFingerprint(0, (), 0)
+    packed = b"".join(value.to_bytes(8, "little") for value, _ in words)
+    key = int.from_bytes(hashlib.blake2b(packed, digest_size=8).digest()) or 1
+    sizes = Counter(number for _, number in words)
+    multipliers = (0x9FB21C651E98DF25, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F)
+    shingles = {
+        (sum(m * value for m, (value, _) in zip(multipliers, words[i : i + 3], strict=True)) & mask)
+        >> 32
+        for i in range(len(words) - 2)
+        if words[i][1] == words[i + 2][1] and sizes[words[i][1]] >= 8
+    }
+    return BodyFingerprint(key, tuple(sorted(shingles)[:SKETCH_SIZE]), len(shingles))
+
+
+PIECES = [*"abcXYZ019 .,", "É", "ß", "İ", "ǅ", "Σ", "ﬁ", "٣", "中", "😀", "𝐀", "\ud800", "\r"]  # noqa: RUF001
+PIECES += ["\n", "\n\n", "\u3000", "storm", "hits", "the", "port"]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=300).map("".join))
+def test_fingerprint_matches_the_plain_python_reference(text: str) -> None:
+    """The compiled kernel computes exactly what the reference spells out."""
+    assert fingerprint_body(text) == reference_fingerprint(text)
+
+
+def test_reference_agrees_on_the_pinned_bodies() -> None:
+    """The reference reproduces the pinned literals too (so it is the method, not a copy)."""
+    assert reference_fingerprint(MIXED) == fingerprint_body(MIXED)
+    assert reference_fingerprint(body(2, paragraphs=4)) == fingerprint_body(body(2, paragraphs=4))
