@@ -255,6 +255,11 @@ def _drop_repeats(lines: list[str]) -> list[str]:
 
 
 def _drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
+    """Return the indexes of ``lines`` outside runs of LINK_RUN or more link-like lines.
+
+    A run right after a line that ends in a colon ("The plan includes:") is the
+    story's own list and stays.
+    """
     chrome = [_is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
     keep: list[int] = []
     i = 0
@@ -262,7 +267,7 @@ def _drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
         j = i
         while j < len(lines) and chrome[j]:
             j += 1
-        if j - i >= LINK_RUN:
+        if j - i >= LINK_RUN and not (i > 0 and lines[i - 1].endswith(":")):
             i = j
             continue
         keep.extend(range(i, max(j, i + 1)))

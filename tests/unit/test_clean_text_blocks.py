@@ -68,3 +68,18 @@ def test_short_teaser_ending_in_an_ellipsis_is_chrome() -> None:
     teaser = "Ferry operator warns that fares could rise sharply next year as fuel..."
     text = "\n".join([*STORY, teaser, *TEASERS])
     assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_list_introduced_by_a_colon_is_kept() -> None:
+    """Short items after a line ending in a colon are the story's list, not links."""
+    intro = "The new terminal will offer passengers the following facilities from March:"
+    items = ["Two berths", "A covered car deck", "A bus station", "Bicycle parking"]
+    text = "\n".join([*STORY[:3], intro, *items, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (*STORY[:3], intro, *items, *STORY[3:])
+
+
+def test_link_list_inside_the_body_is_dropped() -> None:
+    """The same short lines with no colon line before them are a link list."""
+    links = ["Two berths", "A covered car deck", "A bus station", "Bicycle parking"]
+    text = "\n".join([*STORY[:3], *links, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
