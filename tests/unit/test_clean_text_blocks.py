@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from service.clean_text import best_sums, clean_text
+from service.clean_text import clean_text
+from service.clean_text_lines import best_sums
 from service.rules import load_rules
 
 RULES = load_rules().for_source("test")

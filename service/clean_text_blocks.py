@@ -1,0 +1,161 @@
+"""Region rules for the text path: where the story ends, and what inside it is not story.
+
+Pure functions over a page's lines and their features (:mod:`service.clean_text_lines`):
+the trailing "also read / related" block, the densest span's widening by a short
+paragraph at each edge, prose islands that a run of chrome cuts off from the story,
+runs of link-like lines, and second copies of repeated lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.clean_text_lines import (
+    best_sums,
+    is_chrome_like,
+    is_short_paragraph,
+)
+from service.rules import MAX_BLOCK_START_CHARS, SourceRules
+
+LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
+GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
+GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
+DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the rest goes
+CONTINUED_SHARE = 1.0  # prose after a block start this dense, relative to before, goes on
+REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
+
+
+def cut_trailing_block(
+    lines: Sequence[str], prose: list[bool], scores: Sequence[float], rules: SourceRules
+) -> tuple[int, set[int]]:
+    """Return where the trailing block starts, and the sidebar lines before the body.
+
+    A block-start line once half the prose is behind opens the trailing block (the
+    rest is cut), unless a run of prose after it is as dense as CONTINUED_SHARE of the
+    best run before it: then it was a link box inside the story. Otherwise (and before
+    the body) it opens a sidebar that runs to the next prose line.
+    """
+    total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
+    best_before, best_after = best_sums(scores)
+    sidebar: set[int] = set()
+    before = 0
+    skipping = False
+    for i, line in enumerate(lines):
+        if len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line):
+            if (
+                before * 2 >= total
+                and before > 0
+                and best_after[i + 1] < CONTINUED_SHARE * best_before[i]
+            ):
+                return i, sidebar  # body under way: the rest is the trailing block
+            skipping = True  # a sidebar or an in-story box: drop up to the next prose
+        elif prose[i]:
+            skipping = False
+            before += len(line)
+        if skipping:
+            sidebar.add(i)
+    return len(lines), sidebar
+
+
+def widen(
+    kept: Sequence[int],
+    start: int,
+    stop: int,
+    lines: Sequence[str],
+    words: Sequence[int],
+    learned: Sequence[bool],
+) -> tuple[int, int]:
+    """Grow the densest span by one adjacent short, punctuated paragraph on each side.
+
+    The maximum-sum span scores such lines zero, so it leaves out a standfirst or a
+    short closing paragraph ("The FA said 85,000 fans attended.") at its edges.
+    """
+    for step in (-1, 1):
+        edge = start - 1 if step < 0 else stop
+        if 0 <= edge < len(kept):
+            i = kept[edge]
+            if is_short_paragraph(lines[i], words[i]) and not learned[i]:
+                start, stop = (edge, stop) if step < 0 else (start, edge + 1)
+    return start, stop
+
+
+def trim_detached(
+    span: Sequence[int], prose: Sequence[bool], lines: Sequence[str], dropped: Sequence[bool]
+) -> tuple[int, int]:
+    """Cut prose islands that a run of chrome separates from the main body.
+
+    A run of GAP_LINES or more non-prose lines, at least one of them a line the rules
+    drop (share, subscribe, copyright), splits the span into segments; an edge segment
+    with less than DETACHED_SHARE of the other segments' prose is an author box, a promo
+    or a comment section, not the story. Return the new ``(start, stop)`` within ``span``.
+    """
+    segments: list[list[int]] = []  # [first, stop, prose chars]
+    weight, gap, chrome, seg_start = 0, 0, 0, 0
+    for pos, i in enumerate(span):
+        if prose[i]:
+            if weight and gap >= GAP_LINES and chrome >= GAP_CHROME:
+                segments.append([seg_start, pos - gap, weight])
+                weight = 0
+            if not weight:
+                seg_start = pos
+            gap, chrome = 0, 0
+            weight += len(lines[i])
+        else:
+            gap += 1
+            chrome += dropped[pos]
+    if weight:
+        segments.append([seg_start, len(span), weight])
+    if len(segments) < 2:
+        return 0, len(span)
+    total = sum(w for _, _, w in segments)
+    first, last = 0, len(segments) - 1
+    while first < last:
+        if segments[last][2] < DETACHED_SHARE * (total - segments[last][2]):
+            total -= segments[last][2]
+            last -= 1
+        elif segments[first][2] < DETACHED_SHARE * (total - segments[first][2]):
+            total -= segments[first][2]
+            first += 1
+        else:
+            break
+    return (segments[first][0] if first else 0), (
+        segments[last][1] if last < len(segments) - 1 else len(span)
+    )
+
+
+def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
+    """Return the indexes of ``lines`` outside runs of LINK_RUN or more link-like lines.
+
+    A run right after a line that ends in a colon ("The plan includes:") is the
+    story's own list and stays.
+    """
+    chrome = [is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
+    keep: list[int] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and chrome[j]:
+            j += 1
+        if j - i >= LINK_RUN and not (i > 0 and lines[i - 1].endswith(":")):
+            i = j
+            continue
+        keep.extend(range(i, max(j, i + 1)))
+        i = max(j, i + 1)
+    return keep
+
+
+def drop_repeats(lines: list[str]) -> list[str]:
+    """Keep only the first copy of each line of REPEAT_MIN_WORDS or more words.
+
+    A story does not repeat a sentence verbatim; a later copy is a widget shown twice
+    (author box, sticky promo, a teaser in two carousels).
+    """
+    seen: set[str] = set()
+    kept: list[str] = []
+    for line in lines:
+        if line in seen:
+            continue
+        if line.count(" ") + 1 >= REPEAT_MIN_WORDS:
+            seen.add(line)
+        kept.append(line)
+    return kept

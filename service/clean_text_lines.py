@@ -1,0 +1,109 @@
+"""Line features for the text path: prose or chrome, and the score of a line.
+
+Pure functions over the lines :func:`split_lines` returns (single spaces, no edges).
+A prose line scores its length, a short unpunctuated line or a teaser costs its
+length, and the body is the maximum-sum run of those scores (:func:`densest_span`,
+as in Finn's Body Text Extraction, over lines instead of tags).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+_CLOSERS = "\"'\u201d\u2019\u00bb)"  # quotes and brackets that may follow a full stop
+SENTENCE_ENDS = tuple(f".!?\u2026:;{_CLOSERS}]")  # a line ending in one of these is punctuated
+_SENTENCE_INSIDE = re.compile(f"[.!?\u2026][{_CLOSERS}]?\\s+\\S")
+
+GOOD_MIN_WORDS = 12  # a line this long with sentence punctuation is prose
+LONG_MIN_WORDS = 25  # a line this long is prose whatever its punctuation
+SHORT_MAX_WORDS = 5  # a line this short without punctuation is chrome unless in the body
+TEASER_MAX_WORDS = 80  # a line ending in "..." or an arrow is a teaser only when shorter
+EDGE_MIN_WORDS = 6  # a punctuated sentence this long next to the body is a short paragraph
+CHROME_PENALTY = 5.0  # a short unpunctuated line costs this plus its length
+MEDIUM_PENALTY = 0.0  # a line that is neither prose nor chrome costs this
+CHROME_CHAR_WEIGHT = 1.0
+
+_TEASER_ENDS = (
+    "...",
+    "\u2026",
+    "[...]",
+    "\u2192",
+    "\u00bb",
+    ">>",
+)  # truncated teasers, "more" arrows
+
+
+def split_lines(text: str) -> list[str]:
+    """Return the non-empty lines of ``text`` with whitespace collapsed."""
+    return [" ".join(line.split()) for line in text.splitlines() if line and not line.isspace()]
+
+
+def word_count(line: str) -> int:
+    """Return the number of words of a line from :func:`split_lines`."""
+    return line.count(" ") + 1  # lines come from split_lines: single spaces, no edges
+
+
+def is_prose(line: str, words: int) -> bool:
+    """A long line, or a fairly long one with sentence punctuation, is prose."""
+    if words >= LONG_MIN_WORDS:
+        return True
+    return words >= GOOD_MIN_WORDS and (
+        line.endswith(SENTENCE_ENDS) or _SENTENCE_INSIDE.search(line) is not None
+    )
+
+
+def is_chrome_like(line: str, words: int) -> bool:
+    """A short line without sentence punctuation (a link, a label) looks like chrome."""
+    return words <= SHORT_MAX_WORDS and not line.endswith(SENTENCE_ENDS)
+
+
+def is_teaser(line: str, words: int) -> bool:
+    """A truncated teaser or a "more" arrow; a long paragraph ending in one is still prose."""
+    return words < TEASER_MAX_WORDS and line.endswith(_TEASER_ENDS)
+
+
+def is_short_paragraph(line: str, words: int) -> bool:
+    """A punctuated sentence of EDGE_MIN_WORDS or more that is no teaser."""
+    return words >= EDGE_MIN_WORDS and line.endswith(SENTENCE_ENDS) and not is_teaser(line, words)
+
+
+def line_score(line: str, words: int, prose: bool) -> float:
+    """Score a line for the densest span: prose counts for, chrome and teasers against."""
+    if is_teaser(line, words):
+        return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
+    if prose:
+        return float(len(line))
+    if is_chrome_like(line, words):
+        return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
+    return -MEDIUM_PENALTY
+
+
+def densest_span(scores: Sequence[float]) -> tuple[int, int]:
+    """Return ``(start, stop)`` of the maximum-sum run of ``scores`` (empty: ``(0, 0)``)."""
+    best, best_span = 0.0, (0, 0)
+    running, start = 0.0, 0
+    for i, score in enumerate(scores):
+        if running <= 0:
+            running, start = 0.0, i
+        running += score
+        if running > best:
+            best, best_span = running, (start, i + 1)
+    return best_span
+
+
+def best_sums(scores: Sequence[float]) -> tuple[list[float], list[float]]:
+    """Return, for each ``i``, the best run sum within ``scores[:i]`` and within ``scores[i:]``.
+
+    Both lists have ``len(scores) + 1`` entries; an empty run sums to zero.
+    """
+    n = len(scores)
+    before, after = [0.0] * (n + 1), [0.0] * (n + 1)
+    ending = starting = 0.0
+    for i, score in enumerate(scores):
+        ending = max(0.0, ending) + score
+        before[i + 1] = max(before[i], ending)
+    for i in range(n - 1, -1, -1):
+        starting = max(0.0, starting) + scores[i]
+        after[i] = max(after[i + 1], starting)
+    return before, after
