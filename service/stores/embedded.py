@@ -24,6 +24,7 @@ import numpy.typing as npt
 
 from service.dedup import MatchPolicy, Probe, StoredEntry, Verdict, judge
 from service.models import Origin
+from service.stores.embedded_kernels import LONG_ID, possible_matches
 from service.stores.embedded_log import StoreLog
 from service.stores.embedded_postings import U32, Postings
 
@@ -32,7 +33,6 @@ _HEX_ID = re.compile(r"(?:[0-9a-f]{2}){1,16}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ID_BYTES = 16
 UUID_ID = 2
-LONG_ID = 255
 _COLUMNS: dict[str, Any] = {
     "url_key": np.uint64,
     "body_key": np.uint64,
@@ -86,6 +86,7 @@ class EmbeddedStore:
         }
         self.anchors = np.zeros((size, policy.stored_anchors), np.uint32)
         self.ids = np.zeros(size, f"S{ID_BYTES}")
+        self._id_words = self.ids.view(np.uint64).reshape(size, 2)  # for compiled code
         self.long_ids: dict[int, str] = {}
         self.topics: list[str] = []
         self.seq = 0
@@ -142,25 +143,43 @@ class EmbeddedStore:
 
     # -- index ---------------------------------------------------------------------
     def _candidates(self, probe: Probe, now: float) -> tuple[list[StoredEntry], frozenset[int]]:
-        """Return live entries sharing a key with ``probe``, and its common keys.
+        """Return the live entries that can decide ``probe``'s verdict, and its common keys.
 
-        A key posted by ``common_postings`` or more originals (a template or chrome
-        shingle, or a 32-bit collision magnet) yields no candidates.
+        Candidates are the entries sharing a key with ``probe``; a key posted by
+        ``common_postings`` or more originals (a template or chrome shingle, or a 32-bit
+        collision magnet) yields none. Of those, only entries that match the probe or
+        share its origin are returned (:func:`possible_matches`): the others would be
+        judged "unique" and cannot change the verdict.
         """
-        anchors = list(probe.sketch[: self.policy.lookup_anchors])
+        policy = self.policy
+        anchors = list(probe.sketch[: policy.lookup_anchors])
         keys = anchors + [k & _LOW32 for k in (probe.url_key, probe.body_key) if k]
-        limit = self.policy.common_postings
+        limit = policy.common_postings
         counts, slots = self.postings.lookup(keys, limit)
         common = frozenset(k for k in anchors if counts[k] >= limit)
-        return self._live_entries(slots, now - self.policy.ttl_seconds), common
+        if not len(slots):
+            return [], common
+        cols, origin = self.columns, probe.origin
+        topic = self.topics.index(origin.topic) if origin.topic in self.topics else -1
+        packed_id, id_form = pack_id(probe.article_id)
+        id_words = np.frombuffer(packed_id.ljust(ID_BYTES, b"\0"), np.uint64).copy()
+        chosen = possible_matches(
+            slots, cols["url_key"], cols["body_key"], cols["seen_at"], cols["id_form"],
+            cols["n_anchors"], cols["shingles"], cols["topic"], cols["partition"],
+            cols["offset"], self.anchors, self._id_words, id_words, id_form,
+            now - policy.ttl_seconds, np.uint64(probe.url_key),
+            np.uint64(probe.body_key), np.array(probe.sketch, np.uint64), probe.sketch_full,
+            np.array(sorted(common), np.uint64), probe.shingles, topic, origin.partition,
+            origin.offset, policy.min_size_ratio, policy.min_containment,
+            policy.min_compared, policy.stored_anchors,
+        )  # fmt: skip
+        return self._live_entries(chosen), common
 
-    def _live_entries(self, slots: set[int], oldest: float) -> list[StoredEntry]:
-        """Return the entries in ``slots`` that are live and seen at ``oldest`` or later."""
-        if not slots:
+    def _live_entries(self, index: npt.NDArray[np.int64]) -> list[StoredEntry]:
+        """Return the entries in the (live) slots ``index``."""
+        if not len(index):
             return []
         cols = self.columns
-        index = np.fromiter(slots, np.int64, len(slots))
-        index = index[(cols["id_form"][index] != 0) & (cols["seen_at"][index] >= oldest)]
         rows = zip(
             index.tolist(),
             cols["id_form"][index].tolist(),

@@ -15,9 +15,12 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import numpy.typing as npt
 
+from service.stores.embedded_kernels import FENCE_STRIDE, lookup_postings
+
 MERGE_EVERY = 32_768
 PURGE_CHUNK = 1 << 20
 U32 = npt.NDArray[np.uint32]
+I64 = npt.NDArray[np.int64]
 StillValid = Callable[[U32, U32], npt.NDArray[np.bool_]]
 
 
@@ -31,6 +34,7 @@ class Postings:
         self.dead = 0
         self._recent: dict[int, list[int]] = {}
         self._recent_size = 0
+        self._fences: U32 = np.zeros(0, np.uint32)  # every FENCE_STRIDE-th merged key
 
     @property
     def keys(self) -> U32:
@@ -48,6 +52,7 @@ class Postings:
         if self.size > len(self._keys):
             self._keys, self._slots = np.zeros(self.size, np.uint32), np.zeros(self.size, np.uint32)
         self._keys[: self.size], self._slots[: self.size], self.dead = keys, slots, dead
+        self._fences = self.keys[::FENCE_STRIDE].copy()
 
     @property
     def nbytes(self) -> int:
@@ -61,31 +66,27 @@ class Postings:
             self._recent_size += 1
         return self._recent_size >= MERGE_EVERY
 
-    def lookup(self, keys: list[int], limit: int) -> tuple[dict[int, int], set[int]]:
-        """Return the posting count of each key and the slots of keys with < ``limit``."""
+    def lookup(self, keys: list[int], limit: int) -> tuple[dict[int, int], I64]:
+        """Return the posting count of each key and the slots of keys with < ``limit``.
+
+        The slots are distinct and sorted.
+        """
         recent = self._recent
-        counts = {key: len(recent.get(key, ())) for key in keys}
-        ranges: list[tuple[int, int, int]] = []
-        merged = self.keys
-        if len(merged):
-            wanted = np.sort(np.array(list(counts), np.uint32))  # sorted: nearby searches
-            low = np.searchsorted(merged, wanted, "left")
-            hit = np.flatnonzero(merged[np.minimum(low, len(merged) - 1)] == wanted)
-            if len(hit):
-                high = np.searchsorted(merged, wanted[hit], "right")
-                ranges = list(
-                    zip(wanted[hit].tolist(), low[hit].tolist(), high.tolist(), strict=True)
-                )
-                for key, start, stop in ranges:
-                    counts[key] += stop - start
-        slots: set[int] = set()
-        for key, start, stop in ranges:
-            if counts[key] < limit:
-                slots.update(self.slots[start:stop].tolist())
-        for key, count in counts.items():
-            if 0 < count < limit and key in recent:
-                slots.update(recent[key])
-        return counts, slots
+        recent_counts = np.array([len(recent.get(key, ())) for key in keys], np.int64)
+        counts, slots = lookup_postings(
+            self.keys, self.slots, self._fences, np.array(keys, np.uint32), recent_counts, limit
+        )
+        counted = dict(zip(keys, counts.tolist(), strict=True))
+        more = [
+            slot
+            for key in counted
+            if key in recent and counted[key] < limit
+            for slot in recent[key]
+        ]
+        if more:
+            slots = np.concatenate((slots, np.array(more, np.int64)))
+        found: I64 = np.unique(slots)
+        return counted, found
 
     def merge(self, still_valid: StillValid) -> None:
         """Fold recent additions into the arrays; purge if a quarter is dead."""
@@ -103,6 +104,7 @@ class Postings:
             kept = int(keep.sum())
             self._keys[:kept], self._slots[:kept] = self.keys[keep], self.slots[keep]
             self.size, self.dead = kept, 0
+        self._fences = self.keys[::FENCE_STRIDE].copy()
 
     def _merge_in_place(self, keys: U32, slots: U32) -> None:
         """Insert sorted ``keys``/``slots``, shifting old runs right from the end."""
