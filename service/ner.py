@@ -51,9 +51,9 @@ _ALPHA_RUN = re.compile(r"[^\W\d_]+(?:['\u2019][^\W\d_]+)?")
 
 
 def _is_shouting(line: str, threshold: float) -> bool:
-    cased = [ch for ch in line if ch.isalpha() and ch.lower() != ch.upper()]
-    upper = sum(1 for ch in cased if ch.isupper())
-    return len(line.split()) >= 2 and bool(cased) and upper >= threshold * len(cased)
+    upper = sum(map(str.isupper, line))
+    cased = upper + sum(map(str.islower, line))
+    return cased > 0 and upper >= threshold * cased and len(line.split()) >= 2
 
 
 def _casing_votes(lines: Sequence[str]) -> dict[str, str]:
@@ -117,12 +117,32 @@ _WORD = re.compile(r"\S+")
 _LINE = re.compile(r"[^\n]+")
 
 
+_QUIET_CAPITALS = frozenset(
+    (
+        _FUNCTION_WORD_LIST
+        + " he she it its they we i you this that these those there here his her their our my"
+        " your what when where which who while if so yet also however but then now"
+    ).split()
+)
+"""Capitalised only because a sentence starts with them: they open no focus window."""
+_TRIM = "\"'\u2018\u2019\u201c\u201d([{,.;:!?"
+
+
+def _opens_window(word: str) -> bool:
+    if word.lower() == word:  # no capital letter
+        return False
+    bare = word.strip(_TRIM)
+    return not (bare[:1].isupper() and bare[1:].islower() and bare.lower() in _QUIET_CAPITALS)
+
+
 def focus_windows(text: str, context: int) -> list[tuple[int, int]]:
     """Return the ``(start, end)`` character ranges of ``text`` worth tagging, in order.
 
     English names contain an upper-case letter, so only whitespace-separated words
     that have one, plus ``context`` words either side (never across a line break),
-    can be part of an entity; touching ranges are merged.
+    can be part of an entity; touching ranges are merged. A capitalised function word
+    ("The", "He", "But": capitalised because a sentence starts with it) opens no window
+    of its own; a name it starts ("The Hague") is reached from the next word's window.
     """
     ranges: list[tuple[int, int]] = []
     for line in _LINE.finditer(text):
@@ -130,7 +150,7 @@ def focus_windows(text: str, context: int) -> list[tuple[int, int]]:
         keep_until = -1
         run_start = -1
         for index, (start, end) in enumerate(words):
-            if any(ch.isupper() for ch in text[start:end]):
+            if _opens_window(text[start:end]):
                 if keep_until < index - context - 1 or run_start < 0:
                     if run_start >= 0:
                         ranges.append((run_start, words[keep_until][1]))
@@ -146,8 +166,11 @@ class SpacyTagger:
 
     Raises :class:`ConfigError` at construction if the model package is missing.
     ``tag`` is deterministic for a given model and gazetteer. With ``context`` set,
-    only the :func:`focus_windows` of each text go through the model (about 1.5x
-    faster, same F1 on CoNLL-2003 dev); ``None`` tags whole texts. ``gazetteer`` names
+    only the :func:`focus_windows` of each text go through the model (one word of
+    context tags 47 % of a news body's characters, against 66 % with two and all of
+    them with ``None``; micro F1 on CoNLL-2003 dev 0.7485, 0.7489 and 0.7484). The
+    model runs on thinc's numpy ops without BLIS: numpy's OpenBLAS multiplies the
+    token-to-vector matrices about 4x faster than BLIS on this AMD EPYC, same outputs. ``gazetteer`` names
     (with their upper-case forms) fill gaps the model left and fix the type of spans
     that are exactly a gazetteer name (but never turn a person into a place).
     """
@@ -158,15 +181,17 @@ class SpacyTagger:
         *,
         batch_size: int = 32,
         recase: bool = True,
-        context: int | None = 2,
+        context: int | None = 1,
     ) -> None:
         try:
             package: Any = importlib.import_module(MODEL_PACKAGE)
             from spacy.matcher import PhraseMatcher
             from spacy.util import filter_spans
+            from thinc.api import use_ops
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise ConfigError(f"the NER model package is not installed: {exc}") from exc
-        self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
+        with use_ops("numpy", use_blis=False):  # numpy's OpenBLAS: 4x BLIS's gemm here
+            self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
         self.model_version = f"en_core_web_sm-{self._nlp.meta['version']}"
         self._batch_size = batch_size
         self._recase = recase

@@ -177,6 +177,13 @@ def test_recase_shouting_preserves_length(text: str) -> None:
     assert all(a == b or a.casefold() == b.casefold() for a, b in zip(recased, text, strict=True))
 
 
+def test_focus_windows_skip_sentence_initial_function_words() -> None:
+    """'The', 'He', 'But' open no window; a name they start is still reached, and 'US' is kept."""
+    text = "The cat sat on the mat. He said so. But the US and The Hague differ on many things"
+    windows = focus_windows(text, 1)
+    assert [text[a:b] for a, b in windows] == ["the US and The Hague differ"]
+
+
 def test_focus_windows_keep_capitalised_words_with_context() -> None:
     """Only words near a capitalised word are tagged; spans map back to full-text offsets."""
     text = "the cat sat on the mat while Putin spoke of many small things today"
