@@ -36,18 +36,16 @@ def cut_trailing_block(
     the body) it opens a sidebar that runs to the next prose line.
     """
     total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
-    best_before, best_after = best_sums(scores)
+    sums: tuple[list[float], list[float]] | None = None  # computed when first needed
     sidebar: set[int] = set()
     before = 0
     skipping = False
     for i, line in enumerate(lines):
         if len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line):
-            if (
-                before * 2 >= total
-                and before > 0
-                and best_after[i + 1] < CONTINUED_SHARE * best_before[i]
-            ):
-                return i, sidebar  # body under way: the rest is the trailing block
+            if before * 2 >= total and before > 0:
+                best_before, best_after = sums = sums or best_sums(scores)
+                if best_after[i + 1] < CONTINUED_SHARE * best_before[i]:
+                    return i, sidebar  # body under way: the rest is the trailing block
             skipping = True  # a sidebar or an in-story box: drop up to the next prose
         elif prose[i]:
             skipping = False

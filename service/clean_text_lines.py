@@ -69,12 +69,14 @@ def is_short_paragraph(line: str, words: int) -> bool:
 
 
 def line_score(line: str, words: int, prose: bool) -> float:
-    """Score a line for the densest span: prose counts for, chrome and teasers against."""
-    if is_teaser(line, words):
-        return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
-    if prose:
+    """Score a line for the densest span: prose counts for, chrome and teasers against.
+
+    (:func:`is_teaser` and :func:`is_chrome_like` inlined: this runs on every line.)
+    """
+    teaser_end = line.endswith(_TEASER_ENDS)
+    if prose and not (teaser_end and words < TEASER_MAX_WORDS):
         return float(len(line))
-    if is_chrome_like(line, words):
+    if teaser_end or (words <= SHORT_MAX_WORDS and not line.endswith(SENTENCE_ENDS)):
         return -CHROME_PENALTY - CHROME_CHAR_WEIGHT * len(line)
     return -MEDIUM_PENALTY
 
@@ -99,11 +101,16 @@ def best_sums(scores: Sequence[float]) -> tuple[list[float], list[float]]:
     """
     n = len(scores)
     before, after = [0.0] * (n + 1), [0.0] * (n + 1)
-    ending = starting = 0.0
+    run = best = 0.0
     for i, score in enumerate(scores):
-        ending = max(0.0, ending) + score
-        before[i + 1] = max(before[i], ending)
+        run = run + score if run > 0.0 else score
+        if run > best:
+            best = run
+        before[i + 1] = best
+    run = best = 0.0
     for i in range(n - 1, -1, -1):
-        starting = max(0.0, starting) + scores[i]
-        after[i] = max(after[i + 1], starting)
+        run = run + scores[i] if run > 0.0 else scores[i]
+        if run > best:
+            best = run
+        after[i] = best
     return before, after
