@@ -10,7 +10,8 @@
 # cached in .cache/kafka/<version>/lib, so every start after the first is offline.
 # Environment: CLEANWIRE_KAFKA_PORT (default 9092), CLEANWIRE_REDIS_PORT (default 6379),
 # CLEANWIRE_SERVICES_DIR (state and logs; default .cache/services), CLEANWIRE_KAFKA_START_TIMEOUT
-# (seconds to wait for the listener; default 60 — recovery after a kill -9 can take longer).
+# (seconds to wait for the listener; default 120: a loaded 2-core machine with many topics
+# took over 60, and recovery after a kill -9 can take longer).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +19,7 @@ kafka_version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$root
 kafka_port=${CLEANWIRE_KAFKA_PORT:-9092}
 controller_port=$((kafka_port + 1))
 redis_port=${CLEANWIRE_REDIS_PORT:-6379}
-start_timeout=${CLEANWIRE_KAFKA_START_TIMEOUT:-60}
+start_timeout=${CLEANWIRE_KAFKA_START_TIMEOUT:-120}
 state=${CLEANWIRE_SERVICES_DIR:-$root/.cache/services}
 lib=$root/.cache/kafka/$kafka_version/lib
 
