@@ -27,6 +27,18 @@ FENCE_STRIDE = 64
 LONG_ID = 255  # the id form of ids kept outside the packed column
 
 
+@numba.njit(_I8(_U4[::1], _U4, _I8, _I8), cache=True, nogil=True)
+def _lower_bound(values, key, low, high):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return the first index in ``[low, high)`` of sorted ``values`` not below ``key``."""
+    while low < high:
+        middle = (low + high) >> 1
+        if values[middle] < key:
+            low = middle + 1
+        else:
+            high = middle
+    return low
+
+
 @numba.njit(
     types.Tuple((_I8[::1], _I8[::1]))(  # type: ignore[no-untyped-call]
         _U4[::1], _U4[::1], _U4[::1], _U4[::1], _I8[::1], _I8
@@ -48,21 +60,10 @@ def lookup_postings(keys, slots, fences, wanted, recent_counts, limit):  # type:
     found = 0
     for index in range(len(wanted)):
         key = wanted[index]
-        low, high = 0, len(fences)
-        while low < high:
-            middle = (low + high) >> 1
-            if fences[middle] < key:
-                low = middle + 1
-            else:
-                high = middle
-        high = min(low * FENCE_STRIDE, size)
-        low = max((low - 1) * FENCE_STRIDE + 1, 0)
-        while low < high:
-            middle = (low + high) >> 1
-            if keys[middle] < key:
-                low = middle + 1
-            else:
-                high = middle
+        fence = _lower_bound(fences, key, 0, len(fences))
+        low = _lower_bound(
+            keys, key, max((fence - 1) * FENCE_STRIDE + 1, 0), min(fence * FENCE_STRIDE, size)
+        )
         stop = low
         while stop < size and keys[stop] == key:
             stop += 1
