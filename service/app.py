@@ -7,10 +7,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
 
 from service import logs
 from service.events import Provenance
@@ -20,8 +22,12 @@ from service.pipeline import Outcome, Pipeline, Record
 from service.settings import Settings
 from service.stages import Stages, make_stages
 
+if TYPE_CHECKING:
+    from service.kafka import KafkaService
+
 log = logs.get("cleanwire.app")
 STOP_DEADLINE_S = 15.0  # closing the consumer and producers after the last commit
+RETRY_FIRST_S, RETRY_MAX_S = 1.0, 30.0  # waiting for a broker at start-up
 
 
 def service_version() -> str:
@@ -81,18 +87,22 @@ async def run_service(settings: Settings) -> int:
     metrics.build.info(
         {"version": built.provenance.service_version, **dict(built.provenance.models)}
     )
-    service = KafkaService(settings, built.run, metrics, built.provenance, built.stages.gauges)
-    health = HealthServer(metrics, service.is_ready)
+
+    def make() -> KafkaService:
+        return KafkaService(settings, built.run, metrics, built.provenance, built.stages.gauges)
+
+    current = [make()]  # replaced after a start that found no broker
+    health = HealthServer(metrics, lambda: current[0].is_ready())
     if settings.metrics_addr:
         host, port = await health.start(settings.metrics_addr)
         log.info("metrics_listening", host=host, port=port)
-    metrics.ready.set_function(lambda: 1.0 if service.is_ready() else 0.0)
+    metrics.ready.set_function(lambda: 1.0 if current[0].is_ready() else 0.0)
     log.info("service_starting", settings=settings.redacted())
     code = 0
     try:
-        if stop.is_set():
-            return 0  # SIGTERM while the stages were loading
-        await service.start()
+        if stop.is_set() or not await _start_when_reachable(current, make, stop, settings):
+            return 0  # SIGTERM while the stages were loading or no broker was reachable
+        service = current[0]
         serving = asyncio.create_task(service.serve(stop))
         stopping = asyncio.create_task(stop.wait())
         await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -108,9 +118,44 @@ async def run_service(settings: Settings) -> int:
             serving.result()  # re-raise a crash of the processing loop
     finally:
         try:
-            await asyncio.wait_for(service.stop(), STOP_DEADLINE_S)
+            await asyncio.wait_for(current[0].stop(), STOP_DEADLINE_S)
         finally:
             await health.stop()
             built.close()
     log.info("shutdown_complete", exit_code=code)
     return code
+
+
+async def _start_when_reachable(
+    current: list[KafkaService],
+    make: Callable[[], KafkaService],
+    stop: asyncio.Event,
+    settings: Settings,
+) -> bool:
+    """Start ``current[0]``, retrying with backoff while no broker answers.
+
+    A broker that is down or not up yet (a deploy, a restart) is waited for instead of
+    exiting into a crash loop; readiness stays false meanwhile. Returns False if
+    ``stop`` is set first. aiokafka reports every failed bootstrap (refused, timed out,
+    TLS or SASL failure) as one ``KafkaConnectionError``, so all are retried; its own
+    log line before each retry names the cause. Other start errors are raised.
+    """
+    from aiokafka.errors import KafkaConnectionError
+
+    delay = RETRY_FIRST_S
+    while True:
+        try:
+            await current[0].start()
+            return True
+        except KafkaConnectionError as exc:
+            log.error(
+                "brokers_unreachable", bootstrap_servers=settings.bootstrap_servers,
+                retry_in_s=delay, error=str(exc),
+            )  # fmt: skip
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(current[0].stop(), STOP_DEADLINE_S)
+        current[0] = make()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), delay)
+            return False
+        delay = min(2 * delay, RETRY_MAX_S)
