@@ -16,19 +16,52 @@ replays and which are then inserted again with the same verdicts.
 from __future__ import annotations
 
 import re
+from array import array
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from service.dedup import MatchPolicy, Probe, StoredEntry, Verdict, judge
+from service.dedup import MatchKind, MatchPolicy, Probe, StoredEntry, Verdict, judge
 from service.models import Origin
-from service.stores.embedded_kernels import LONG_ID, possible_matches
+from service.stores.embedded_kernels import (
+    COUNT,
+    INSERTED,
+    LIMIT,
+    LONG_ID,
+    LOOKUP_K,
+    MATCH,
+    MAX_ENTRIES,
+    MERGE_AT,
+    MIN_COMPARED,
+    MIN_CONTAINMENT,
+    MIN_SIZE_RATIO,
+    OUT_CODE,
+    OUT_COMMON,
+    OUT_FOUND,
+    OUT_KIND,
+    OUT_MERGE,
+    OUT_RANGES,
+    OUT_SIZE,
+    POSTED_K,
+    REPLAY,
+    SEQ,
+    STORED_K,
+    TTL,
+    expire_entries,
+    insert_entry,
+)
+from service.stores.embedded_kernels import check_and_insert as check_and_insert_kernel
 from service.stores.embedded_log import StoreLog
-from service.stores.embedded_postings import U32, Postings
+from service.stores.embedded_postings import MERGE_EVERY, U32, Postings
 
 _LOW32 = 0xFFFFFFFF
+_KINDS: tuple[MatchKind, ...] = ("url", "exact", "near")
+_Array = npt.NDArray[Any]
+_Columns = tuple[
+    _Array, _Array, _Array, _Array, _Array, _Array, _Array, _Array, _Array, _Array, _Array, _Array
+]
 _HEX_ID = re.compile(r"(?:[0-9a-f]{2}){1,16}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 ID_BYTES = 16
@@ -55,6 +88,12 @@ def pack_id(article_id: str) -> tuple[bytes, int]:
         return raw, len(raw) + 3
     raw = article_id.encode()
     return (raw, 1) if len(raw) <= ID_BYTES and not raw.endswith(b"\0") else (b"", LONG_ID)
+
+
+def _id_words(packed_id: bytes) -> tuple[int, int]:
+    """Return a packed id as the two 64-bit words of its column row."""
+    padded = packed_id.ljust(ID_BYTES, b"\0")
+    return int.from_bytes(padded[:8], "little"), int.from_bytes(padded[8:], "little")
 
 
 def unpack_id(raw: bytes, form: int) -> str:
@@ -89,9 +128,49 @@ class EmbeddedStore:
         self._id_words = self.ids.view(np.uint64).reshape(size, 2)  # for compiled code
         self.long_ids: dict[int, str] = {}
         self.topics: list[str] = []
-        self.seq = 0
-        self.count = 0
+        self.state = np.zeros(2, np.int64)  # SEQ, COUNT (shared with compiled code)
         self.postings = Postings(size * (policy.posted_anchors + 2))
+        self._out = np.zeros(OUT_SIZE, np.int64)
+        self._found = np.zeros((policy.lookup_anchors + 2) * policy.common_postings, np.int64)
+        self._common = np.zeros(policy.lookup_anchors, np.uint64)
+        ints = np.zeros(7, np.int64)
+        ints[[MAX_ENTRIES, STORED_K, POSTED_K, LOOKUP_K, LIMIT, MIN_COMPARED]] = (
+            policy.max_entries, policy.stored_anchors, policy.posted_anchors,
+            policy.lookup_anchors, policy.common_postings, policy.min_compared,
+        )  # fmt: skip
+        ints[MERGE_AT] = MERGE_EVERY
+        self._ints = ints
+        self._floats = np.zeros(3, np.float64)
+        self._floats[[TTL, MIN_SIZE_RATIO, MIN_CONTAINMENT]] = (
+            policy.ttl_seconds, policy.min_size_ratio, policy.min_containment,
+        )  # fmt: skip
+
+    @property
+    def seq(self) -> int:
+        """Return the number of inserts so far (the next slot is ``seq % max_entries``)."""
+        return int(self.state[SEQ])
+
+    @seq.setter
+    def seq(self, value: int) -> None:
+        self.state[SEQ] = value
+
+    @property
+    def count(self) -> int:
+        """Return the number of entries in the ring (expired ones until evicted)."""
+        return int(self.state[COUNT])
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self.state[COUNT] = value
+
+    def _column_arrays(self) -> _Columns:
+        """Return the columns in the order the kernels take them."""
+        cols = self.columns
+        return (
+            cols["url_key"], cols["body_key"], cols["shingles"], cols["seen_at"],
+            cols["id_form"], cols["topic"], cols["partition"], cols["offset"],
+            cols["n_anchors"], self.anchors, self._id_words, self.state,
+        )  # fmt: skip
 
     @classmethod
     def open(cls, directory: str | Path | None, policy: MatchPolicy | None = None) -> EmbeddedStore:
@@ -109,10 +188,39 @@ class EmbeddedStore:
 
     # -- SeenStore ---------------------------------------------------------------
     def check_and_insert(self, probe: Probe, now: float) -> Verdict:
-        """Return the verdict for ``probe`` and index it when it is a new original."""
-        self.expire(now)
-        candidates, common = self._candidates(probe, now)
-        verdict = judge(probe, candidates, self.policy, common)
+        """Return the verdict for ``probe`` and index it when it is a new original.
+
+        One compiled call (:func:`check_and_insert_kernel`) expires, looks up, judges and
+        inserts; Python picks the smallest id among entries tied for the best match and
+        runs :func:`service.dedup.judge` when an id too long to pack may be the probe's.
+        """
+        origin, out = probe.origin, self._out
+        topics = self.topics
+        topic = topics.index(origin.topic) if origin.topic in topics else -1
+        packed_id, id_form = pack_id(probe.article_id)
+        id_low, id_high = _id_words(packed_id)
+        check_and_insert_kernel(
+            *self._column_arrays(), *self.postings.arrays(), probe.url_key, probe.body_key,
+            np.frombuffer(array("Q", probe.sketch), np.uint64), probe.sketch_full,
+            probe.shingles, topic, len(topics) if topic < 0 else topic, origin.partition,
+            origin.offset, id_low, id_high, id_form, now, self._ints, self._floats, out,
+            self._found, self._common,
+        )  # fmt: skip
+        self._forget_long_ids(out)
+        code = out[OUT_CODE]
+        if code == INSERTED:
+            self._inserted(probe.article_id, id_form, origin.topic, topic < 0)
+            if self._log is not None:
+                self._log.append(self.seq - 1, self._entry_of(probe, now))
+            return Verdict("unique", probe.article_id)
+        if code == REPLAY:
+            return Verdict("unique", probe.article_id, replay=True)
+        if code == MATCH:
+            best = min(self._id_at(slot) for slot in self._found[: out[OUT_FOUND]].tolist())
+            return Verdict(_KINDS[out[OUT_KIND]], best, best)
+        entries = self._live_entries(self._found[: out[OUT_FOUND]])
+        common = frozenset(self._common[: out[OUT_COMMON]].tolist())
+        verdict = judge(probe, entries, self.policy, common)
         if verdict.match == "unique" and not verdict.replay:
             entry = self._entry_of(probe, now)
             if self._log is not None:
@@ -142,39 +250,6 @@ class EmbeddedStore:
             self._log.close(self)
 
     # -- index ---------------------------------------------------------------------
-    def _candidates(self, probe: Probe, now: float) -> tuple[list[StoredEntry], frozenset[int]]:
-        """Return the live entries that can decide ``probe``'s verdict, and its common keys.
-
-        Candidates are the entries sharing a key with ``probe``; a key posted by
-        ``common_postings`` or more originals (a template or chrome shingle, or a 32-bit
-        collision magnet) yields none. Of those, only entries that match the probe or
-        share its origin are returned (:func:`possible_matches`): the others would be
-        judged "unique" and cannot change the verdict.
-        """
-        policy = self.policy
-        anchors = list(probe.sketch[: policy.lookup_anchors])
-        keys = anchors + [k & _LOW32 for k in (probe.url_key, probe.body_key) if k]
-        limit = policy.common_postings
-        counts, slots = self.postings.lookup(keys, limit)
-        common = frozenset(k for k in anchors if counts[k] >= limit)
-        if not len(slots):
-            return [], common
-        cols, origin = self.columns, probe.origin
-        topic = self.topics.index(origin.topic) if origin.topic in self.topics else -1
-        packed_id, id_form = pack_id(probe.article_id)
-        id_words = np.frombuffer(packed_id.ljust(ID_BYTES, b"\0"), np.uint64).copy()
-        chosen = possible_matches(
-            slots, cols["url_key"], cols["body_key"], cols["seen_at"], cols["id_form"],
-            cols["n_anchors"], cols["shingles"], cols["topic"], cols["partition"],
-            cols["offset"], self.anchors, self._id_words, id_words, id_form,
-            now - policy.ttl_seconds, np.uint64(probe.url_key),
-            np.uint64(probe.body_key), np.array(probe.sketch, np.uint64), probe.sketch_full,
-            np.array(sorted(common), np.uint64), probe.shingles, topic, origin.partition,
-            origin.offset, policy.min_size_ratio, policy.min_containment,
-            policy.min_compared, policy.stored_anchors,
-        )  # fmt: skip
-        return self._live_entries(chosen), common
-
     def _live_entries(self, index: npt.NDArray[np.int64]) -> list[StoredEntry]:
         """Return the entries in the (live) slots ``index``."""
         if not len(index):
@@ -224,32 +299,44 @@ class EmbeddedStore:
 
     def insert(self, entry: StoredEntry) -> None:
         """Index ``entry`` unconditionally, evicting the oldest entry when full."""
-        slot = self.seq % self.policy.max_entries
         packed_id, id_form = pack_id(entry.article_id)
-        if self.columns["id_form"][slot]:
-            self._evict(slot)
-        topic = entry.origin.topic
-        if topic not in self.topics:
-            self.topics.append(topic)
-        cols = self.columns
-        cols["url_key"][slot] = entry.url_key
-        cols["body_key"][slot] = entry.body_key
-        cols["shingles"][slot] = entry.shingles
-        cols["seen_at"][slot] = int(entry.seen_at)
-        cols["id_form"][slot] = id_form
-        cols["topic"][slot] = self.topics.index(topic)
-        cols["partition"][slot] = entry.origin.partition
-        cols["offset"][slot] = entry.origin.offset
-        cols["n_anchors"][slot] = len(entry.anchors)
-        self.anchors[slot, : len(entry.anchors)] = entry.anchors
-        self.ids[slot] = packed_id
+        id_low, id_high = _id_words(packed_id)
+        topics, out = self.topics, self._out
+        topic = topics.index(entry.origin.topic) if entry.origin.topic in topics else -1
+        out[:] = 0
+        insert_entry(
+            *self._column_arrays(), *self.postings.arrays(), entry.url_key, entry.body_key,
+            np.array(entry.anchors, np.uint64), min(entry.shingles, 65535), int(entry.seen_at),
+            id_form, id_low, id_high, len(topics) if topic < 0 else topic,
+            entry.origin.partition, entry.origin.offset, self.policy.max_entries,
+            self.policy.posted_anchors, MERGE_EVERY, out,
+        )  # fmt: skip
+        self._forget_long_ids(out)
+        self._inserted(entry.article_id, id_form, entry.origin.topic, topic < 0)
+
+    def _inserted(self, article_id: str, id_form: int, topic: str, new_topic: bool) -> None:
+        """Finish an insert done by compiled code: long id, new topic, merge when due."""
         if id_form == LONG_ID:
-            self.long_ids[slot] = entry.article_id
-        merge_due = self.postings.add(self.posted_keys(entry), slot)
-        self.seq += 1
-        self.count += 1
-        if merge_due:
+            self.long_ids[(self.seq - 1) % self.policy.max_entries] = article_id
+        if new_topic:
+            self.topics.append(topic)
+        if self._out[OUT_MERGE]:
             self.merge_recent()
+
+    def _forget_long_ids(self, out: npt.NDArray[np.int64]) -> None:
+        """Drop the long ids of the slot ranges evicted by the last compiled call."""
+        if not self.long_ids:
+            return
+        for number in range(int(out[OUT_RANGES])):
+            start, stop = (
+                int(v) for v in out[OUT_RANGES + 1 + 2 * number : OUT_RANGES + 3 + 2 * number]
+            )
+            if stop - start < len(self.long_ids):
+                for slot in range(start, stop):
+                    self.long_ids.pop(slot, None)
+            else:
+                for slot in [s for s in self.long_ids if start <= s < stop]:
+                    del self.long_ids[slot]
 
     def posted_keys(self, entry: StoredEntry) -> list[int]:
         """Return the keys ``entry`` is indexed under (body key only for tiny sketches)."""
@@ -259,35 +346,19 @@ class EmbeddedStore:
         return keys
 
     def expire(self, now: float) -> None:
-        """Evict entries seen before ``now - ttl``."""
-        oldest = now - self.policy.ttl_seconds
-        while self.count:
-            tail = (self.seq - self.count) % self.policy.max_entries
-            if self.columns["seen_at"][tail] >= oldest:
-                return
-            # Entries are in time order from the tail: evict a run at once (after downtime
-            # this can be millions), never past the end of the ring or the live entries.
-            stop = min(tail + self.count, self.policy.max_entries)
-            fresh = self.columns["seen_at"][tail:stop] >= oldest
-            run = int(fresh.argmax()) if fresh.any() else stop - tail
-            self._evict_run(tail, tail + run)
+        """Evict entries seen before ``now - ttl`` (runs from the ring's tail)."""
+        out = self._out
+        out[:] = 0
+        expire_entries(
+            self.columns["seen_at"], self.columns["id_form"], self.columns["n_anchors"],
+            self.state, self.postings.state, now - self.policy.ttl_seconds,
+            self.policy.max_entries, self.policy.posted_anchors, out,
+        )  # fmt: skip
+        self._forget_long_ids(out)
 
-    def _evict_run(self, start: int, stop: int) -> None:
-        cols = self.columns
-        posted = np.minimum(cols["n_anchors"][start:stop], self.policy.posted_anchors)
-        self.postings.dead += int(posted.sum(dtype=np.int64)) + (stop - start)
-        cols["id_form"][start:stop] = 0
-        for slot in [s for s in self.long_ids if start <= s < stop]:
-            del self.long_ids[slot]
-        self.count -= stop - start
-
-    def _evict(self, slot: int) -> None:
-        if self.columns["id_form"][slot]:
-            self.columns["id_form"][slot] = 0
-            self.long_ids.pop(slot, None)
-            posted = min(int(self.columns["n_anchors"][slot]), self.policy.posted_anchors)
-            self.postings.dead += posted + 1
-        self.count -= 1
+    def _id_at(self, slot: int) -> str:
+        form = int(self.columns["id_form"][slot])
+        return self.long_ids[slot] if form == LONG_ID else unpack_id(self.ids[slot], form)
 
     def used_slots(self) -> int:
         """Return how many slots have ever been written (a prefix of the columns)."""

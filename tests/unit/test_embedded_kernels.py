@@ -1,13 +1,15 @@
-"""The embedded store's compiled candidate filter gives the verdicts of the Python judge."""
+"""The embedded store's compiled path gives the verdicts of the Python judge."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.dedup import MatchPolicy, Probe, StoredEntry, judge
+from service.dedup import MatchPolicy, Probe, StoredEntry, Verdict, judge
 from service.models import Origin
 from service.stores.embedded import EmbeddedStore
+from service.stores.embedded_postings import Postings
 
 NOW = 1_800_000_000.0
 HASHES = st.integers(0, 40)  # a small range, so that sketches overlap often
@@ -61,3 +63,44 @@ def test_store_verdict_equals_the_python_judge(
     candidates = {e.article_id: e for k, e in posted if k in keys and counts[k] < 3 and e in live}
     expected = judge(probe, list(candidates.values()), policy, common)
     assert store.check_and_insert(probe, NOW) == expected
+
+
+def test_merged_postings_keep_arrival_order_within_a_key() -> None:
+    """The compiled merge is stable: equal keys keep old postings first, then arrival order."""
+    postings = Postings(capacity=4)
+    for slot, key in enumerate([7, 3, 7, 70_000, 3, 7]):
+        postings.add([key], slot)
+    postings.merge(lambda keys, slots: np.ones(len(keys), np.bool_))
+    for slot, key in [(6, 7), (7, 3), (8, 65_539)]:
+        postings.add([key], slot)
+    postings.merge(lambda keys, slots: np.ones(len(keys), np.bool_))
+    assert list(zip(postings.keys.tolist(), postings.slots.tolist(), strict=True)) == [
+        (3, 1), (3, 4), (3, 7), (7, 0), (7, 2), (7, 5), (7, 6), (65_539, 8), (70_000, 3),
+    ]  # fmt: skip
+    counts, slots = postings.lookup([7, 3, 5], limit=4)
+    assert counts == {7: 4, 3: 3, 5: 0}
+    assert slots.tolist() == [1, 4, 7]
+
+
+def test_long_ids_are_forgotten_with_their_entries_and_judged_in_python() -> None:
+    """Ids too long to pack: a same-origin probe is a replay only with the same id."""
+    policy = MatchPolicy(max_entries=3, ttl_seconds=100)
+    store = EmbeddedStore(policy)
+    long_a, long_b = "feed:" + "a" * 40, "feed:" + "b" * 40
+    sketch = tuple(range(1_000, 1_064))
+    first = Probe(long_a, Origin("raw", 0, 5), 11, 12, sketch, 900, 64)
+    assert store.check_and_insert(first, NOW) == Verdict("unique", long_a)
+    again = store.check_and_insert(first, NOW + 1)
+    assert (again.match, again.replay) == ("unique", True)
+    other = Probe(long_b, Origin("raw", 0, 5), 21, 12, sketch, 900, 64)
+    assert store.check_and_insert(other, NOW + 2) == Verdict("exact", long_a, long_a)
+    for number in range(3):  # the ring (3 slots) evicts the long id's entry
+        store.check_and_insert(
+            Probe(f"x{number}", Origin("raw", 1, number), 30 + number, 40 + number, (), 0, 64),
+            NOW + 3,
+        )
+    assert store.long_ids == {}
+    store.check_and_insert(first, NOW + 4)
+    assert list(store.long_ids.values()) == [long_a]
+    store.expire(NOW + 200)
+    assert store.long_ids == {} and store.entries() == 0
