@@ -5,8 +5,12 @@ Method (chosen on ``bench/dedup.py`` evidence, see the module docstring of
 
 * Text is lower-cased and split into words (letters and digits, any script).
   Paragraphs are the ``"\\n\\n"``-separated blocks of ``CleanArticle.body``.
-* **Exact key**: 64-bit BLAKE2b of the word-hash sequence of the whole body, so case,
-  punctuation and whitespace differences do not matter.
+* **Exact key**: a 64-bit hash of the word-hash sequence of the whole body (each word
+  hash is folded in with the MurmurHash3 64-bit finalizer, a bijective full-avalanche
+  mix, and the word count at the end), so case, punctuation and whitespace differences do
+  not matter. Until ``KEY_VERSION`` 2 it was BLAKE2b of the same sequence (computed in
+  Python, ~35 us an article); stores keep the version with their data, because keys are
+  persisted.
 * **Sketch**: every word 3-gram *inside* one paragraph of at least
   ``MIN_PARAGRAPH_WORDS`` words is hashed to 32 bits; the sketch is the ``SKETCH_SIZE``
   smallest distinct hashes (a bottom-k sketch, Broder 1997). Short paragraphs are
@@ -33,6 +37,7 @@ import numpy as np
 import numpy.typing as npt
 from numba import types
 
+KEY_VERSION = 2  # of the exact key's definition; persisted stores refuse other versions
 SHINGLE_WORDS = 3
 MIN_PARAGRAPH_WORDS = 8
 SKETCH_SIZE = 64
@@ -47,6 +52,8 @@ _BASE = 0x9E3779B97F4A7C15
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
 _SHINGLE_MULTIPLIERS = (0x9FB21C651E98DF25, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F)
 _SLOT_MULTIPLIER = 0x9E3779B97F4A7C15
+_KEY_SEED = 0x243F6A8885A308D3
+_FMIX_MULTIPLIERS = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 
 
 def _word_char_table() -> npt.NDArray[np.uint32]:
@@ -71,7 +78,8 @@ _WORD_CHARS = _word_char_table()
 class BodyFingerprint:
     """What dedup needs to know about one body.
 
-    ``body_key`` is 0 for a body without words (never matched exactly); ``sketch`` is
+    ``body_key`` is 0 for a body without words (never matched exactly), never 0 otherwise;
+    ``sketch`` is
     sorted ascending, at most ``SKETCH_SIZE`` long, and empty for a body without any
     paragraph long enough; ``shingles`` is the number of distinct shingles.
     """
@@ -84,7 +92,7 @@ class BodyFingerprint:
 # Compiled kernels (numba): explicit signatures compile (or load from the on-disk cache,
 # see NUMBA_CACHE_DIR) at import, not during the first article.
 _U64 = types.uint64
-_KERNEL_SIGNATURE = types.Tuple((_U64[::1], _U64[::1], types.int64))(  # type: ignore[no-untyped-call]
+_KERNEL_SIGNATURE = types.Tuple((_U64, _U64[::1], types.int64))(  # type: ignore[no-untyped-call]
     types.Array(types.uint32, 1, "C", readonly=True), types.uint32[::1]
 )
 
@@ -99,6 +107,17 @@ def _power(base, exponent):  # type: ignore[no-untyped-def]  # pragma: no cover
         base *= base
         exponent >>= 1
     return result
+
+
+@numba.njit(_U64(_U64), cache=True, nogil=True)
+def _fmix(value):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return MurmurHash3's 64-bit finalizer of ``value`` (a bijection with full avalanche)."""
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(_FMIX_MULTIPLIERS[0])
+    value ^= value >> np.uint64(33)
+    value *= np.uint64(_FMIX_MULTIPLIERS[1])
+    value ^= value >> np.uint64(33)
+    return value
 
 
 @numba.njit(
@@ -166,16 +185,31 @@ def _bottom_k(hashes, paragraphs, words):  # type: ignore[no-untyped-def]  # pra
                         parent = child
                     heap[parent] = value
         run = end
-    return np.sort(heap[:size]), distinct
+    for end in range(size - 1, 0, -1):  # heap sort: np.sort takes seconds to compile
+        value = heap[end]
+        heap[end] = heap[0]
+        parent = 0
+        while True:
+            child = 2 * parent + 1
+            if child >= end:
+                break
+            if child + 1 < end and heap[child + 1] > heap[child]:
+                child += 1
+            if heap[child] <= value:
+                break
+            heap[parent] = heap[child]
+            parent = child
+        heap[parent] = value
+    return heap[:size], distinct
 
 
 @numba.njit(_KERNEL_SIGNATURE, cache=True, nogil=True)
 def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Return the word hashes, the sorted sketch and the distinct shingle count.
+    """Return the exact key, the sorted sketch and the distinct shingle count.
 
     One pass over the UTF-32 code points: lower-casing through ``table``, word
-    boundaries, polynomial word hashes, and paragraph numbers (a paragraph break is a
-    run of two or more line breaks), then :func:`_bottom_k`.
+    boundaries, polynomial word hashes folded into the exact key, and paragraph numbers
+    (a paragraph break is a run of two or more line breaks), then :func:`_bottom_k`.
     """
     n = len(codepoints)
     base = np.uint64(_BASE)
@@ -190,6 +224,7 @@ def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # p
     in_word = False
     total = np.uint64(0)
     power = np.uint64(1)
+    key = np.uint64(_KEY_SEED)
     for position in range(n):
         codepoint = codepoints[position]
         if (
@@ -216,22 +251,24 @@ def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # p
             hashes[words] = total
             paragraphs[words] = word_paragraph
             words += 1
+            key = _fmix(key ^ total)
     if in_word:
         hashes[words] = total
         paragraphs[words] = word_paragraph
         words += 1
+        key = _fmix(key ^ total)
+    if words == 0:
+        return np.uint64(0), hashes[:0], 0
+    key = _fmix(key ^ np.uint64(words))
     sketch, distinct = _bottom_k(hashes, paragraphs, words)
-    return hashes[:words], sketch, distinct
+    return (key if key != 0 else np.uint64(1)), sketch, distinct
 
 
 def fingerprint_body(body: str) -> BodyFingerprint:
     """Return the exact key and shingle sketch of a cleaned body; never raises."""
     codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
-    word_hashes, sketch, shingles = _fingerprint_kernel(codepoints, _WORD_CHARS)
-    if len(word_hashes) == 0:
-        return BodyFingerprint(0, (), 0)
-    digest = hashlib.blake2b(word_hashes, digest_size=8).digest()
-    return BodyFingerprint(int.from_bytes(digest) or 1, tuple(sketch.tolist()), int(shingles))
+    key, sketch, shingles = _fingerprint_kernel(codepoints, _WORD_CHARS)
+    return BodyFingerprint(int(key), tuple(sketch.tolist()), int(shingles))
 
 
 def url_key(canonical: str) -> int:

@@ -6,6 +6,12 @@ number. Restoring loads the snapshot, then re-applies the log entries after it (
 crash between writing a snapshot and truncating the log is therefore harmless). A torn
 last line, from a crash mid-write, is ignored; any other bad line raises ValueError, and
 so does a snapshot written with another ``max_entries`` (slots are seq % max_entries).
+
+``format`` names the files' format version, ``FORMAT``: version 2 holds the exact keys
+of :data:`service.fingerprint.KEY_VERSION` 2. A directory with state files and no
+``format`` file (written before version 2), or another version, raises ValueError at
+open: its exact keys would never match new ones, so the operator decides (remove the
+directory to start an empty index, or keep the older release).
 """
 
 from __future__ import annotations
@@ -18,12 +24,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from service.dedup import StoredEntry
+from service.fingerprint import KEY_VERSION
 from service.models import Origin
 
 if TYPE_CHECKING:
     from service.stores.embedded import EmbeddedStore
 
 SNAPSHOT_EVERY = 200_000
+FORMAT = KEY_VERSION
+_FORMAT_TEXT = f"cleanwire-dedup {FORMAT}\n"
 
 
 class StoreLog:
@@ -34,8 +43,34 @@ class StoreLog:
         self.directory = directory
         self.log_path = directory / "log.jsonl"
         self.snapshot_path = directory / "snapshot.npz"
+        self.format_path = directory / "format"
         self._pending: list[str] = []
         self._logged = 0
+        self._check_format()
+
+    def _check_format(self) -> None:
+        """Raise ValueError for state of another format; mark a new directory as ours."""
+        if self.format_path.exists():
+            found = self.format_path.read_text(encoding="utf-8")
+            if found != _FORMAT_TEXT:
+                raise ValueError(
+                    f"{self.directory} holds dedup state in format {found.strip()!r}, not "
+                    f"{_FORMAT_TEXT.strip()!r}: remove it (the index starts empty) or use the "
+                    "release that wrote it"
+                )
+            return
+        if self.log_path.exists() or self.snapshot_path.exists():
+            raise ValueError(
+                f"{self.directory} holds dedup state written before format {FORMAT} (its exact "
+                "keys are computed differently): remove it (the index starts empty) or use the "
+                "release that wrote it"
+            )
+        temporary = self.directory / "format.tmp"
+        with temporary.open("w", encoding="utf-8") as handle:
+            handle.write(_FORMAT_TEXT)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.format_path)
 
     def append(self, seq: int, entry: StoredEntry) -> None:
         """Buffer one inserted entry; durable after the next :meth:`flush`."""
@@ -78,6 +113,7 @@ class StoreLog:
             "state": np.array(
                 [store.seq, store.count, store.postings.dead, store.policy.max_entries], np.int64
             ),
+            "format": np.array([FORMAT], np.int64),
         }
         temporary = self.directory / "snapshot.tmp.npz"
         with temporary.open("wb") as handle:
@@ -93,6 +129,12 @@ class StoreLog:
         """Load the snapshot and the log into an empty ``store``."""
         if self.snapshot_path.exists():
             with np.load(self.snapshot_path, allow_pickle=False) as data:
+                found = int(data["format"][0]) if "format" in data else 1
+                if found != FORMAT:
+                    raise ValueError(
+                        f"{self.snapshot_path} is in format {found}, not {FORMAT}: remove the "
+                        "directory (the index starts empty) or use the release that wrote it"
+                    )
                 seq, count, dead, max_entries = (int(v) for v in data["state"])
                 if max_entries != store.policy.max_entries:
                     raise ValueError(

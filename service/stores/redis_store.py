@@ -7,10 +7,13 @@ the shared contract tests hold both to the same verdicts) and inserts a new orig
 all atomically, so copies of one story arriving on different partitions or pods at the
 same moment still produce exactly one original. The script is loaded once at start-up.
 
-Keys (prefix ``{cleanwire-dedup}`` by default; the hash tag keeps them on one slot):
+Keys (``P`` = prefix ``{cleanwire-dedup}`` by default, then ``:v`` and the exact-key
+version :data:`service.fingerprint.KEY_VERSION`; the hash tag keeps them on one slot):
 ``P:e:<article id>`` entry hash, ``P:k:<32-bit key>`` set of article ids posted under
 that key, ``P:z`` sorted set of article ids by first-seen time (TTL and max-entries
-eviction, oldest first). Durability is the Redis server's (AOF/RDB) configuration.
+eviction, oldest first). A new key version therefore starts an empty index beside the
+old one, which is never read; its keys (``{cleanwire-dedup}:e:...`` etc. for version 1,
+which had no version suffix) can be deleted. Durability is the Redis server's (AOF/RDB) configuration.
 Connection and script errors propagate (the shell crashes and replays).
 """
 
@@ -20,6 +23,7 @@ import redis
 
 from service.dedup import MatchKind, MatchPolicy, Probe, Verdict
 from service.errors import StateUnavailable
+from service.fingerprint import KEY_VERSION
 from service.stores.redis_client import connect
 from service.stores.redis_lua import SCRIPT
 
@@ -39,6 +43,7 @@ class RedisStore:
         self.client = client
         self.policy = policy or MatchPolicy()
         self.prefix = prefix
+        self.namespace = f"{prefix}:v{KEY_VERSION}"
         self._script = client.register_script(SCRIPT)
         self._script.sha = str(client.script_load(SCRIPT))
 
@@ -57,7 +62,7 @@ class RedisStore:
         if len(stored) < policy.posted_anchors:
             posted.append(probe.body_key & _LOW32)
         args: list[str | int | float] = [
-            self.prefix,
+            self.namespace,
             repr(float(now)),
             repr(float(policy.ttl_seconds)),
             policy.max_entries,
@@ -92,7 +97,7 @@ class RedisStore:
 
     def entries(self) -> int:
         """Return the number of indexed originals (one ZCARD round trip)."""
-        return int(self.client.zcard(f"{self.prefix}:z"))
+        return int(self.client.zcard(f"{self.namespace}:z"))
 
     def size_bytes(self) -> int:
         """Return the server's ``used_memory`` (the index shares it with other data)."""

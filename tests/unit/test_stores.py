@@ -69,8 +69,9 @@ def test_snapshot_plus_log_restore_and_torn_line(tmp_path: Path) -> None:
 
 def test_corrupt_log_line_in_the_middle_raises(tmp_path: Path) -> None:
     """A bad log line that is not the last one is an error, not silently skipped."""
+    EmbeddedStore.open(tmp_path).close()
     (tmp_path / "log.jsonl").write_text('not json\n[0,"a"]\n[1,"b"]\n')
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting value"):
         EmbeddedStore.open(tmp_path)
 
 
@@ -160,3 +161,32 @@ def test_mass_expiry_across_the_ring_end() -> None:
     assert store.entries() == 1
     assert store.check_and_insert(probe("x", body(7)), NOW + 105.5).duplicate_of == "a6"
     assert store.check_and_insert(probe("y", body(5)), NOW + 105.5).match == "unique"
+
+
+def test_state_of_another_format_is_refused(tmp_path: Path) -> None:
+    """State written before the current exact keys (no or another format) is never read."""
+    store = EmbeddedStore.open(tmp_path / "new")
+    store.check_and_insert(probe("a", body(1)), NOW)
+    store.close()
+    assert (tmp_path / "new" / "format").read_text() == "cleanwire-dedup 2\n"
+    assert EmbeddedStore.open(tmp_path / "new").entries() == 1
+    old = tmp_path / "old"  # version 1 had no format file
+    old.mkdir()
+    (old / "log.jsonl").write_text('[0,"a","raw",0,0,1,2,[3,4],9,1800000000.0]\n')
+    with pytest.raises(ValueError, match="before format 2"):
+        EmbeddedStore.open(old)
+    (tmp_path / "new" / "format").write_text("cleanwire-dedup 3\n")
+    with pytest.raises(ValueError, match="format 'cleanwire-dedup 3'"):
+        EmbeddedStore.open(tmp_path / "new")
+
+
+def test_snapshot_without_the_format_is_refused(tmp_path: Path) -> None:
+    """A version-1 snapshot (no format entry) raises instead of loading old exact keys."""
+    store = EmbeddedStore.open(tmp_path)
+    store.check_and_insert(probe("a", body(1)), NOW)
+    store.close()
+    with np.load(tmp_path / "snapshot.npz") as data:
+        arrays = {name: data[name] for name in data.files if name != "format"}
+    np.savez(tmp_path / "snapshot.npz", allow_pickle=False, **arrays)
+    with pytest.raises(ValueError, match="format 1, not 2"):
+        EmbeddedStore.open(tmp_path)
