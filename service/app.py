@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,10 @@ async def run_service(settings: Settings) -> int:
         loop.add_signal_handler(sig, stop.set)
     metrics = Metrics()
     built = build(settings, metrics, default_state="state")
+    # The model, tables and rules live as long as the process: keep the cyclic collector
+    # from rescanning them (a full collection of that heap took ~175 ms, a latency spike).
+    gc.collect()
+    gc.freeze()
     metrics.build.info(
         {"version": built.provenance.service_version, **dict(built.provenance.models)}
     )
