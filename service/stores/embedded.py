@@ -81,7 +81,7 @@ _COLUMNS: dict[str, Any] = {
 
 def pack_id(article_id: str) -> tuple[bytes, int]:
     """Return an id's stored bytes and form: 1 UTF-8, 2 UUID, 3 + n n hex bytes, 255 long."""
-    if _UUID.fullmatch(article_id):
+    if len(article_id) == 36 and _UUID.fullmatch(article_id):
         return bytes.fromhex(article_id.replace("-", "")), UUID_ID
     if _HEX_ID.fullmatch(article_id):
         raw = bytes.fromhex(article_id)
