@@ -17,7 +17,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import pytest
 
 from tests.integration.kafkautil import BOOTSTRAP, produce, wait_for_broker
 from tests.integration.servicectl import topics_settings
+from tests.netutil import free_port, http_status
 
 pytestmark = pytest.mark.integration
 
@@ -67,22 +67,6 @@ WORDS = [
     "port",
     "union",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def http_status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return 0
 
 
 def wait_for(predicate: Any, timeout: float, what: str) -> None:

@@ -12,10 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
-import urllib.error
-import urllib.request
 from contextlib import suppress
 from pathlib import Path
 
@@ -23,25 +20,10 @@ import orjson
 import pytest
 
 from tests.integration.kafkautil import BOOTSTRAP, consume, create_topics, produce, unique
+from tests.netutil import free_port, http_status
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def http_status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=2) as resp:
-            return int(resp.status)
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
-        return 0
 
 
 async def forward(port: int, target: tuple[str, int]) -> asyncio.Server:
