@@ -120,6 +120,23 @@ def _fmix(value):  # type: ignore[no-untyped-def]  # pragma: no cover
     return value
 
 
+@numba.njit(types.void(_U64[::1], _U64, types.int64), cache=True, nogil=True)
+def _sift_down(heap, value, size):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Put ``value`` at the root of the max-heap ``heap[:size]`` and sift it down."""
+    parent = 0
+    while True:
+        child = 2 * parent + 1
+        if child >= size:
+            break
+        if child + 1 < size and heap[child + 1] > heap[child]:
+            child += 1
+        if heap[child] <= value:
+            break
+        heap[parent] = heap[child]
+        parent = child
+    heap[parent] = value
+
+
 @numba.njit(
     types.Tuple((_U64[::1], types.int64))(  # type: ignore[no-untyped-call]
         _U64[::1], types.int64[::1], types.int64
@@ -172,34 +189,12 @@ def _bottom_k(hashes, paragraphs, words):  # type: ignore[no-untyped-def]  # pra
                         child = (child - 1) // 2
                     heap[child] = value
                 elif value < heap[0]:
-                    parent = 0  # replace the root, sift down
-                    while True:
-                        child = 2 * parent + 1
-                        if child >= size:
-                            break
-                        if child + 1 < size and heap[child + 1] > heap[child]:
-                            child += 1
-                        if heap[child] <= value:
-                            break
-                        heap[parent] = heap[child]
-                        parent = child
-                    heap[parent] = value
+                    _sift_down(heap, value, size)  # replaces the root
         run = end
     for end in range(size - 1, 0, -1):  # heap sort: np.sort takes seconds to compile
         value = heap[end]
         heap[end] = heap[0]
-        parent = 0
-        while True:
-            child = 2 * parent + 1
-            if child >= end:
-                break
-            if child + 1 < end and heap[child + 1] > heap[child]:
-                child += 1
-            if heap[child] <= value:
-                break
-            heap[parent] = heap[child]
-            parent = child
-        heap[parent] = value
+        _sift_down(heap, value, end)
     return heap[:size], distinct
 
 
