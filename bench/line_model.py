@@ -7,101 +7,21 @@ bios). This module gives each body line the rules chose a feature vector
 cross-fits it. It lives in bench/ because the model did not beat the rules on held-out
 pages (see the README), so the service does not use it.
 
-:func:`select_body` is the rules' composition from service.clean_text.clean_lines,
-returning line indexes instead of strings (bench/train_lines.py checks on every page
-that it gives clean_lines' output).
+The rules' choice of body lines comes from :func:`service.clean_text.select_body`, the
+same function ``clean_lines`` uses.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 
-from service.clean_text import LEARNED_PENALTY, parse_date_line
-from service.clean_text_blocks import (
-    REPEAT_MIN_WORDS,
-    cut_trailing_block,
-    drop_link_runs,
-    trim_detached,
-    widen,
-)
+from service.clean_text import Selection
 from service.clean_text_lines import (
     SENTENCE_ENDS,
-    densest_span,
-    is_prose,
     is_teaser,
-    line_score,
 )
-from service.rules import SourceRules
-
-
-@dataclass(frozen=True, slots=True)
-class Selection:
-    """The rules' choice on one page: the body lines, and the features they were chosen by.
-
-    ``body`` indexes ``lines`` (after any date line); ``dropped`` marks the lines of
-    ``span`` that the rules drop.
-    """
-
-    lines: Sequence[str]
-    words: Sequence[int]
-    prose: Sequence[bool]
-    body: tuple[int, ...]
-    span: range
-    dropped: Sequence[bool]
-    title: str | None = None
-
-
-def first_copies(lines: Sequence[str]) -> list[int]:
-    """Indexes of ``lines`` that are no later copy of a long line (as drop_repeats keeps)."""
-    seen: set[str] = set()
-    kept: list[int] = []
-    for j, line in enumerate(lines):
-        if line in seen:
-            continue
-        if line.count(" ") + 1 >= REPEAT_MIN_WORDS:
-            seen.add(line)
-        kept.append(j)
-    return kept
-
-
-def select_body(
-    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
-) -> Selection:
-    """Choose the body lines of a page as service.clean_text.clean_lines does."""
-    title = None
-    if lines and (parsed := parse_date_line(lines[0])):
-        title = parsed[1]
-        lines = lines[1:]
-    words = [line.count(" ") + 1 for line in lines]
-    prose = [is_prose(line, n) for line, n in zip(lines, words, strict=True)]
-    learned = [is_learned(line) for line in lines]
-    scores = [
-        LEARNED_PENALTY if gone else line_score(line, n, p)
-        for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
-    ]
-    end, sidebar = cut_trailing_block(lines, prose, scores, rules)
-    kept = range(end)
-    scores = scores[:end]
-    for i in sidebar:
-        scores[i] = min(0.0, scores[i])
-    start, stop = densest_span(scores)
-    if stop > start:
-        start, stop = widen(kept, start, stop, lines, words, learned)
-    span = kept[start:stop]
-    dropped = [learned[i] or rules.drops(lines[i]) for i in span]
-    first, stop = trim_detached(span, prose, lines, dropped)
-    body = [
-        i
-        for i, gone in zip(span[first:stop], dropped[first:stop], strict=True)
-        if not gone and i not in sidebar
-    ]
-    body = [body[j] for j in drop_link_runs([lines[i] for i in body], [words[i] for i in body])]
-    body = [body[j] for j in first_copies([lines[i] for i in body])]
-    return Selection(lines, words, prose, tuple(body), span, dropped, title)
-
 
 _STOPWORDS = frozenset(
     [

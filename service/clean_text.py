@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from service.clean_text_blocks import (
     cut_trailing_block,
     drop_link_runs,
-    drop_repeats,
+    first_copies,
     trim_detached,
     widen,
 )
@@ -31,11 +31,13 @@ from service.clean_text_lines import (
 from service.rules import SourceRules
 
 __all__ = [
+    "Selection",
     "TextCleaning",
     "clean_lines",
     "clean_text",
     "densest_span",
     "parse_date_line",
+    "select_body",
     "split_lines",
 ]
 
@@ -65,15 +67,30 @@ def parse_date_line(line: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2).strip()) if match else None
 
 
-def clean_lines(
-    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
-) -> TextCleaning:
-    """Strip chrome from text lines (see :func:`split_lines`); never raises.
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The rules' choice on one page: the body lines, and the features they were chosen by.
 
-    ``is_learned`` says whether a line is the source's learned boilerplate. No prose
-    left gives no paragraphs.
+    ``lines`` are the page's lines after any leading date line; ``body`` indexes them;
+    ``dropped`` marks the lines of ``span`` (the widened densest span) that rules or
+    learned boilerplate drop.
     """
-    title = published_at = dek = None
+
+    lines: Sequence[str]
+    words: Sequence[int]
+    prose: Sequence[bool]
+    body: tuple[int, ...]
+    span: range
+    dropped: Sequence[bool]
+    title: str | None = None
+    published_at: str | None = None
+
+
+def select_body(
+    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
+) -> Selection:
+    """Choose the body lines of a page (see :func:`clean_lines`); never raises."""
+    title = published_at = None
     if lines and (parsed := parse_date_line(lines[0])):
         published_at, title = parsed
         lines = lines[1:]
@@ -100,9 +117,22 @@ def clean_lines(
         for i, gone in zip(span[first:stop], dropped[first:stop], strict=True)
         if not gone and i not in sidebar
     ]
-    body_lines = [lines[i] for i in body]
-    body_lines = [body_lines[j] for j in drop_link_runs(body_lines, [words[i] for i in body])]
-    body_lines = drop_repeats(body_lines)
+    body = [body[j] for j in drop_link_runs([lines[i] for i in body], [words[i] for i in body])]
+    body = [body[j] for j in first_copies([lines[i] for i in body])]
+    return Selection(lines, words, prose, tuple(body), span, dropped, title, published_at)
+
+
+def clean_lines(
+    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
+) -> TextCleaning:
+    """Strip chrome from text lines (see :func:`split_lines`); never raises.
+
+    ``is_learned`` says whether a line is the source's learned boilerplate. No prose
+    left gives no paragraphs.
+    """
+    chosen = select_body(lines, rules, is_learned)
+    title, dek = chosen.title, None
+    body_lines = [chosen.lines[i] for i in chosen.body]
     if (
         title is not None
         and len(body_lines) > 1
@@ -110,7 +140,7 @@ def clean_lines(
         and not _DATELINE.match(body_lines[0])  # "LONDON: ..." opens the story, it is no standfirst
     ):
         dek, body_lines = body_lines[0], body_lines[1:]
-    return TextCleaning(tuple(body_lines), title=title, published_at=published_at, dek=dek)
+    return TextCleaning(tuple(body_lines), title=title, published_at=chosen.published_at, dek=dek)
 
 
 def clean_text(

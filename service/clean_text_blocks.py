@@ -142,18 +142,18 @@ def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
     return keep
 
 
-def drop_repeats(lines: list[str]) -> list[str]:
-    """Keep only the first copy of each line of REPEAT_MIN_WORDS or more words.
+def first_copies(lines: Sequence[str]) -> list[int]:
+    """Return the indexes of ``lines`` that are not a later copy of a line of REPEAT_MIN_WORDS+.
 
     A story does not repeat a sentence verbatim; a later copy is a widget shown twice
     (author box, sticky promo, a teaser in two carousels).
     """
     seen: set[str] = set()
-    kept: list[str] = []
-    for line in lines:
+    kept: list[int] = []
+    for index, line in enumerate(lines):
         if line in seen:
             continue
         if line.count(" ") + 1 >= REPEAT_MIN_WORDS:
             seen.add(line)
-        kept.append(line)
+        kept.append(index)
     return kept
