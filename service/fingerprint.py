@@ -21,10 +21,11 @@ Method (chosen on ``bench/dedup.py`` evidence, see the module docstring of
 Bottom-k sketches, unlike MinHash signatures, estimate *containment* in both
 directions (see :func:`containment`), which is what recognises a shortened edition.
 All hashing is seedless and stable across processes and machines (the index is
-persisted and shared through Redis). One compiled pass (numba, ``cache=True``: the
+persisted and shared through Redis). Compiled code (numba, ``cache=True``: the
 machine code is kept on disk, under ``NUMBA_CACHE_DIR`` when set, so a restart loads
-it instead of compiling) lower-cases, splits, hashes words and shingles and keeps the
-bottom-k; it computes exactly what the first, numpy-vectorised implementation did.
+it instead of compiling) reads the string's own storage (no encoding), lower-cases,
+splits, hashes words and shingles and keeps the bottom-k; it computes exactly what the
+first, numpy-vectorised implementation did (prefix sums of per-character terms).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 from numba import types
+from numba.cpython.unicode import deref_uint8, deref_uint16, deref_uint32
 
 KEY_VERSION = 2  # of the exact key's definition; persisted stores refuse other versions
 SHINGLE_WORDS = 3
@@ -50,6 +52,7 @@ _MASK64 = (1 << 64) - 1
 _POWER_BITS = 18
 _BASE = 0x9E3779B97F4A7C15
 _BASE_INVERSE = pow(_BASE, -1, 1 << 64)
+_LOW_BITS = 9  # power tables: BASE**e = LOW[e & 511] * HIGH[e >> 9]
 _SHINGLE_MULTIPLIERS = (0x9FB21C651E98DF25, 0xD6E8FEB86659FD93, 0xA0761D6478BD642F)
 _SLOT_MULTIPLIER = 0x9E3779B97F4A7C15
 _KEY_SEED = 0x243F6A8885A308D3
@@ -74,6 +77,24 @@ def _word_char_table() -> npt.NDArray[np.uint32]:
 _WORD_CHARS = _word_char_table()
 
 
+def _power_tables() -> tuple[npt.NDArray[np.uint64], ...]:
+    """Return ``BASE**e`` and ``BASE**-e`` for ``e < W`` as low and high factor tables.
+
+    ``BASE**e = low[e % 2**_LOW_BITS] * high[e >> _LOW_BITS]`` (mod 2**64): 2 x 512
+    entries each instead of ``W``.
+    """
+    tables = []
+    for base in (_BASE, _BASE_INVERSE):
+        low = [pow(base, e, 1 << 64) for e in range(1 << _LOW_BITS)]
+        step = pow(base, 1 << _LOW_BITS, 1 << 64)
+        high = [pow(step, e, 1 << 64) for e in range(1 << (_POWER_BITS - _LOW_BITS))]
+        tables += [np.array(low, np.uint64), np.array(high, np.uint64)]
+    return tuple(tables)
+
+
+_POWER_TABLES = _power_tables()  # powers low, high; inverses low, high
+
+
 @dataclass(frozen=True, slots=True)
 class BodyFingerprint:
     """What dedup needs to know about one body.
@@ -93,20 +114,8 @@ class BodyFingerprint:
 # see NUMBA_CACHE_DIR) at import, not during the first article.
 _U64 = types.uint64
 _KERNEL_SIGNATURE = types.Tuple((_U64, _U64[::1], types.int64))(  # type: ignore[no-untyped-call]
-    types.Array(types.uint32, 1, "C", readonly=True), types.uint32[::1]
+    types.unicode_type, types.uint32[::1], _U64[::1], _U64[::1], _U64[::1], _U64[::1]
 )
-
-
-@numba.njit(_U64(_U64, types.int64), cache=True, nogil=True)
-def _power(base, exponent):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Return ``base**exponent mod 2**64``."""
-    result = np.uint64(1)
-    while exponent:
-        if exponent & 1:
-            result *= base
-        base *= base
-        exponent >>= 1
-    return result
 
 
 @numba.njit(_U64(_U64), cache=True, nogil=True)
@@ -198,62 +207,92 @@ def _bottom_k(hashes, paragraphs, words):  # type: ignore[no-untyped-def]  # pra
     return heap[:size], distinct
 
 
+@numba.njit(inline="always")
+def _read_ucs1(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
+    return np.uint32(deref_uint8(text._data, index))  # type: ignore[call-arg]
+
+
+@numba.njit(inline="always")
+def _read_ucs2(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
+    return np.uint32(deref_uint16(text._data, index))  # type: ignore[call-arg]
+
+
+@numba.njit(inline="always")
+def _read_ucs4(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
+    return np.uint32(deref_uint32(text._data, index))  # type: ignore[call-arg]
+
+
+@numba.njit(cache=True, nogil=True)
+def _scan(text, read, table, powers_low, powers_high, bounds, marks):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return the number of words of ``text``; fill their bounds, positions and paragraphs.
+
+    No branch depends on the text (a branch per word boundary mispredicts often): for
+    every character the running sum of ``lowered * BASE**(position % W)`` goes to
+    ``bounds[k]`` and ``paragraph << 32 | position`` to ``marks[k]``, where ``k`` counts
+    the word/non-word transitions so far, so entries ``2i`` and ``2i + 1`` are where
+    word ``i`` starts and ends. ``read`` is the reader for the string's storage kind.
+    """
+    n = len(text)
+    wrap = (1 << _POWER_BITS) - 1
+    low_mask = (1 << _LOW_BITS) - 1
+    total = np.uint64(0)
+    previous = np.int64(0)
+    newlines = np.int64(0)
+    paragraph = np.int64(0)
+    transitions = np.int64(0)
+    for position in range(n):
+        codepoint = read(text, position)
+        lowered = np.uint64(codepoint if codepoint >= 0x10000 else table[codepoint])
+        word = np.int64(lowered != 0)
+        bounds[transitions] = total
+        marks[transitions] = (paragraph << 32) | position
+        transitions += word ^ previous
+        exponent = position & wrap
+        total += lowered * (powers_low[exponent & low_mask] * powers_high[exponent >> _LOW_BITS])
+        newlines = newlines + 1 if codepoint == 10 else np.int64(0)
+        paragraph += newlines == 2  # the second line break of a run
+        previous = word
+    bounds[transitions] = total
+    marks[transitions] = (paragraph << 32) | n
+    transitions += previous
+    return transitions >> 1
+
+
 @numba.njit(_KERNEL_SIGNATURE, cache=True, nogil=True)
-def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _fingerprint_kernel(text, table, powers_low, powers_high, inverses_low, inverses_high):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Return the exact key, the sorted sketch and the distinct shingle count.
 
-    One pass over the UTF-32 code points: lower-casing through ``table``, word
-    boundaries, polynomial word hashes folded into the exact key, and paragraph numbers
-    (a paragraph break is a run of two or more line breaks), then :func:`_bottom_k`.
+    Reads the string's own storage (no encoding): :func:`_scan` for lower-casing through
+    ``table``, word boundaries, prefix sums of the polynomial hash and paragraph numbers
+    (a paragraph break is a run of two or more line breaks); then each word's hash is its
+    prefix-sum difference times ``BASE**-(start % W)``, folded into the exact key, and
+    :func:`_bottom_k` keeps the sketch.
     """
-    n = len(codepoints)
-    base = np.uint64(_BASE)
-    inverse = np.uint64(_BASE_INVERSE)
+    n = len(text)
+    bounds = np.empty(n + 2, np.uint64)
+    marks = np.empty(n + 2, np.int64)
+    kind = text._kind
+    if kind == 1:
+        words = _scan(text, _read_ucs1, table, powers_low, powers_high, bounds, marks)
+    elif kind == 2:
+        words = _scan(text, _read_ucs2, table, powers_low, powers_high, bounds, marks)
+    else:
+        words = _scan(text, _read_ucs4, table, powers_low, powers_high, bounds, marks)
     wrap = (1 << _POWER_BITS) - 1
-    hashes = np.empty(n // 2 + 1, np.uint64)
-    paragraphs = np.empty(n // 2 + 1, np.int64)
-    words = 0
-    paragraph = 0
-    word_paragraph = 0
-    start = 0
-    in_word = False
-    total = np.uint64(0)
-    power = np.uint64(1)
+    low_mask = (1 << _LOW_BITS) - 1
+    hashes = np.empty(words, np.uint64)
+    paragraphs = np.empty(words, np.int64)
     key = np.uint64(_KEY_SEED)
-    for position in range(n):
-        codepoint = codepoints[position]
-        if (
-            codepoint == 10
-            and position + 1 < n
-            and codepoints[position + 1] == 10
-            and (position == 0 or codepoints[position - 1] != 10)
-        ):
-            paragraph += 1
-        lowered = codepoint if codepoint >= 0x10000 else table[codepoint]
-        if lowered != 0:
-            if not in_word:
-                in_word = True
-                start = position
-                word_paragraph = paragraph
-                total = np.uint64(0)
-                power = np.uint64(1)
-            elif position & wrap == 0:
-                power = _power(inverse, start & wrap)
-            total += np.uint64(lowered) * power
-            power *= base
-        elif in_word:
-            in_word = False
-            hashes[words] = total
-            paragraphs[words] = word_paragraph
-            words += 1
-            key = _fmix(key ^ total)
-    if in_word:
-        hashes[words] = total
-        paragraphs[words] = word_paragraph
-        words += 1
+    for index in range(words):
+        mark = marks[2 * index]
+        start = mark & wrap
+        inverse = inverses_low[start & low_mask] * inverses_high[start >> _LOW_BITS]
+        total = (bounds[2 * index + 1] - bounds[2 * index]) * inverse
+        hashes[index] = total
+        paragraphs[index] = mark >> 32
         key = _fmix(key ^ total)
     if words == 0:
-        return np.uint64(0), hashes[:0], 0
+        return np.uint64(0), hashes, 0
     key = _fmix(key ^ np.uint64(words))
     sketch, distinct = _bottom_k(hashes, paragraphs, words)
     return (key if key != 0 else np.uint64(1)), sketch, distinct
@@ -261,8 +300,7 @@ def _fingerprint_kernel(codepoints, table):  # type: ignore[no-untyped-def]  # p
 
 def fingerprint_body(body: str) -> BodyFingerprint:
     """Return the exact key and shingle sketch of a cleaned body; never raises."""
-    codepoints = np.frombuffer(body.encode("utf-32-le", "replace"), dtype=np.uint32)
-    key, sketch, shingles = _fingerprint_kernel(codepoints, _WORD_CHARS)
+    key, sketch, shingles = _fingerprint_kernel(body, _WORD_CHARS, *_POWER_TABLES)
     return BodyFingerprint(int(key), tuple(sketch.tolist()), int(shingles))
 
 
