@@ -436,6 +436,8 @@ class Latency:
     service_p50: float = 0.0  # the service's own raw-timestamp → committed histogram
     service_p99: float = 0.0
     commit_p50: float = 0.0
+    # sent (s after start), latency (s), key, bytes: for --latency-dump
+    samples: list[tuple[float, float, str, int]] = field(default_factory=list)
     rss_series: list[tuple[float, int]] = field(default_factory=list)
 
 
@@ -503,6 +505,8 @@ async def offered_load(
                         out.received += 1
                         if sent >= start_wall + warmup_s:
                             lat.append(now - sent)
+                            key = (m.key or b"").decode()
+                            out.samples.append((sent - start_wall, now - sent, key, len(m.value)))
 
         reader = asyncio.create_task(read())
         t_start = time.monotonic()
@@ -751,6 +755,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--latency-seconds", type=float, help="per load level (120; quick 15)")
     ap.add_argument("--latency-warmup", type=float, help="seconds excluded (5; quick 2)")
     ap.add_argument("--no-latency", action="store_true")
+    ap.add_argument(
+        "--latency-dump", default="",
+        help="write every latency sample (load, sent s, latency s, key, bytes) as JSON lines here",
+    )  # fmt: skip
     ap.add_argument("--timeout", type=float, default=900.0, help="per contender (s)")
     ap.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
@@ -852,6 +860,9 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
                 warmup_s=args.latency_warmup,
             )  # fmt: skip
             lats.append(x)
+            if args.latency_dump:
+                with Path(args.latency_dump).open("ab") as dump:  # noqa: ASYNC230 (once, small)
+                    dump.writelines(orjson.dumps([load, *s]) + b"\n" for s in x.samples)
             print(
                 f"latency at {load:.0%} ({x.rate:.1f}/s): p50 {x.p50 * 1000:.0f} ms  "
                 f"p95 {x.p95 * 1000:.0f} ms  p99 {x.p99 * 1000:.0f} ms  max {x.max * 1000:.0f} ms  "

@@ -4,7 +4,9 @@ Pure bookkeeping, no I/O: the Kafka shell adds what it fetched, takes a chunk, r
 pipeline over it and reports how long that took; the next chunk is sized so that its
 pipeline time is about ``interval_s`` (smoothed, at least 1, at most ``max_records``).
 A chunk is one commit, so latency and rebalances stay short even when a stage costs
-100 ms an article, while cheap stages still get large, efficient chunks.
+100 ms an article, while cheap stages still get large, efficient chunks. A chunk holds
+at most its size even when more partitions have records waiting: one record from each of
+four partitions would otherwise make the first of them wait for all four.
 """
 
 from __future__ import annotations
@@ -38,14 +40,22 @@ class ChunkBuffer(Generic[K, M]):
         self._pending.pop(key, None)
 
     def take(self, owned: Container[K]) -> dict[K, list[M]]:
-        """Remove and return the next chunk, shared fairly among owned partitions."""
+        """Remove and return the next chunk, shared fairly among owned partitions.
+
+        A chunk never exceeds the current size: when it is smaller than the number of
+        partitions with records waiting (slow stages: often one record), it takes one
+        record from each of the partitions served least recently. Served partitions
+        move to the back of the queue, so none waits behind the others for long.
+        """
         for key in [k for k, v in self._pending.items() if not v or k not in owned]:
             del self._pending[key]
         if not self._pending:
             return {}
-        share = max(1, self.size // len(self._pending))
+        keys = list(self._pending)[: self.size]
+        share = max(1, self.size // len(keys))
         chunk: dict[K, list[M]] = {}
-        for key, records in self._pending.items():
+        for key in keys:
+            records = self._pending.pop(key)
             chunk[key], self._pending[key] = records[:share], records[share:]
         return chunk
 

@@ -89,12 +89,12 @@ class Parser:
                 "too_large", f"record is {len(value)} bytes; limit {self.max_record_bytes}"
             )
         try:
-            value.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidEvent("invalid_utf8", f"not valid UTF-8 at byte {exc.start}") from None
-        try:
-            obj = orjson.loads(value)
+            obj = orjson.loads(value)  # validates UTF-8 too; decoding first cost 20 µs/16 KB
         except orjson.JSONDecodeError as exc:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                raise InvalidEvent("invalid_utf8", f"not valid UTF-8 at byte {bad.start}") from None
             raise InvalidEvent("not_json", f"not JSON: {exc}") from None
         if not isinstance(obj, dict):
             raise InvalidEvent(

@@ -25,6 +25,21 @@ def test_chunk_size_follows_pipeline_cost() -> None:
     assert buf.size == 500
 
 
+def test_small_chunks_take_partitions_in_turn() -> None:
+    """A chunk smaller than the partitions waiting holds only its size, served in turn."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=500)
+    buf.observe(records=1, seconds=0.15)  # slow stages: one record a chunk
+    buf.add({"p0": [0, 1], "p1": [10, 11], "p2": [20]})
+    taken = [buf.take({"p0", "p1", "p2"}) for _ in range(6)]
+    assert taken == [{"p0": [0]}, {"p1": [10]}, {"p2": [20]}, {"p0": [1]}, {"p1": [11]}, {}]
+    buf = ChunkBuffer(interval_s=0.1, max_records=500)
+    buf.observe(records=10, seconds=0.4)  # 40 ms a record: two a chunk
+    assert buf.size == 2
+    buf.add({"p0": [2, 3], "p1": [12], "p2": [21]})
+    assert buf.take({"p0", "p1", "p2"}) == {"p0": [2], "p1": [12]}
+    assert buf.take({"p0", "p1", "p2"}) == {"p2": [21], "p0": [3]}
+
+
 def test_revoked_or_dropped_partitions_are_not_handed_out() -> None:
     """Records of a partition no longer owned, or dropped for a rewind, are forgotten."""
     buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=10)
