@@ -26,7 +26,7 @@ from prometheus_client import (
 )
 
 from service.errors import REASONS
-from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
+from service.pipeline import Duplicate, Outcome, Published, Rejected
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -194,20 +194,30 @@ class Metrics:
         return wrapper
 
     def count(self, outcomes: Sequence[Outcome]) -> None:
-        """Count a batch's outcomes by kind and reason."""
-        self.consumed.inc(len(outcomes))
+        """Count a batch's outcomes by kind and reason (one increment per series)."""
+        tally: dict[Any, int] = {}  # series → increment
+        input_bytes = stripped_bytes = 0
         for o in outcomes:
+            series: Any
             if isinstance(o, Published):
-                self.published.inc()
+                series = self.published
             elif isinstance(o, Duplicate):
-                self.duplicates.labels(o.article.dedup.match if o.article.dedup else "exact").inc()
+                series = self.duplicates.labels(
+                    o.article.dedup.match if o.article.dedup else "exact"
+                )
             elif isinstance(o, Rejected):
-                self.dlq.labels(o.error.reason).inc()
-            elif isinstance(o, Dropped):
-                self.drops.labels(o.drop.reason).inc()
+                series = self.dlq.labels(o.error.reason)
+            else:
+                series = self.drops.labels(o.drop.reason)
+            tally[series] = tally.get(series, 0) + 1
             if isinstance(o, Published | Duplicate):
-                self.input_bytes.inc(o.article.input_bytes)
-                self.stripped_bytes.inc(o.article.stripped_bytes)
+                input_bytes += o.article.input_bytes
+                stripped_bytes += o.article.stripped_bytes
+        self.consumed.inc(len(outcomes))
+        for series, n in tally.items():
+            series.inc(n)
+        self.input_bytes.inc(input_bytes)
+        self.stripped_bytes.inc(stripped_bytes)
 
     def set_state(self, values: dict[str, float]) -> None:
         """Update the state gauges from the stages' readings (keys from service.stages)."""

@@ -29,19 +29,17 @@ def article_id_for(url: str) -> str:
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Any = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
+    """Whether a container sits deeper than ``limit`` (the top level is depth 1)."""
+    level = [value]
+    for _ in range(limit):
+        deeper: list[Any] = []
+        for node in level:
+            children = node.values() if isinstance(node, dict) else node
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        if not deeper:
+            return False
+        level = deeper
+    return True
 
 
 def _string(obj: Mapping[str, Any], name: str) -> str | None:
@@ -53,6 +51,10 @@ def _string(obj: Mapping[str, Any], name: str) -> str | None:
             "wrong_type", f"{name} must be a string, got {type(value).__name__}", field=name
         )
     return value
+
+
+def _blank(value: str | None) -> bool:
+    return not value or value.isspace()  # strip() would copy a 50 KB page to find out
 
 
 def _url(obj: Mapping[str, Any]) -> tuple[str, str]:
@@ -114,7 +116,7 @@ class Parser:
         meta = obj.get("meta")
         if meta is not None and not isinstance(meta, dict):
             raise InvalidEvent("wrong_type", "meta must be an object", field="meta")
-        if not (strings["html"] or "").strip() and not (strings["text"] or "").strip():
+        if _blank(strings["html"]) and _blank(strings["text"]):
             raise InvalidEvent("no_content", "neither html nor text has content", field="html")
         return RawArticle(
             id=article_id or article_id_for(url),

@@ -1,0 +1,48 @@
+"""Metrics.count: a batch's outcomes land in the right series, with their byte totals."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry
+
+from service.errors import InvalidEvent
+from service.metrics import Metrics
+from service.models import CleanArticle, DedupInfo, Drop, Origin
+from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
+
+ORIGIN = Origin("raw", 0, 7)
+
+
+def _article(match: str | None = None, size: int = 100) -> CleanArticle:
+    dedup = None if match is None else DedupInfo("f", "c", "first", match)  # type: ignore[arg-type]
+    return CleanArticle(
+        id="a", url="https://x.example/a", source="x.example", origin=ORIGIN, body="b",
+        input_bytes=size, stripped_bytes=size // 4, dedup=dedup,
+    )  # fmt: skip
+
+
+def test_count_tallies_outcomes_by_kind_and_reason() -> None:
+    metrics = Metrics(CollectorRegistry())
+    batch: list[Outcome] = [
+        Published(_article(size=100)),
+        Published(_article(size=200)),
+        Duplicate(_article("near", size=40)),
+        Duplicate(_article("url", size=40)),
+        Duplicate(_article("near", size=20)),
+        Rejected(InvalidEvent("not_json", "x"), ORIGIN),
+        Dropped(Drop("empty_after_cleaning", "a"), ORIGIN),
+    ]
+    metrics.count(batch)
+    metrics.count(batch[:1])
+
+    def value(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert value("cleanwire_records_consumed_total") == 8
+    assert value("cleanwire_articles_published_total") == 3
+    assert value("cleanwire_duplicates_total", match="near") == 2
+    assert value("cleanwire_duplicates_total", match="url") == 1
+    assert value("cleanwire_duplicates_total", match="exact") == 0
+    assert value("cleanwire_dlq_records_total", reason="not_json") == 1
+    assert value("cleanwire_drops_total", reason="empty_after_cleaning") == 1
+    assert value("cleanwire_clean_input_bytes_total") == 500
+    assert value("cleanwire_clean_stripped_bytes_total") == 125
