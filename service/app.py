@@ -114,7 +114,7 @@ async def run_service(settings: Settings) -> int:
         stopping.cancel()
         if not serving.done():
             log.info("shutdown_started", deadline_s=settings.shutdown_timeout_s)
-            try:  # finish the in-flight chunk and commit, within the deadline
+            try:  # finish the chunks in flight and commit, within the deadline
                 await asyncio.wait_for(serving, settings.shutdown_timeout_s)
             except TimeoutError:
                 log.error("shutdown_deadline_exceeded", deadline_s=settings.shutdown_timeout_s)

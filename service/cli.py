@@ -30,7 +30,7 @@ def _parser() -> argparse.ArgumentParser:
         help="consume the raw topic and publish clean, duplicate and DLQ records (exactly once by default)",
         description="Consume the raw Kafka topic in a consumer group, run the pipeline and "
         "publish clean articles, duplicates and dead letters; commit offsets only with "
-        "durably published output. SIGTERM finishes the in-flight batch and exits 0.",
+        "durably published output. SIGTERM finishes the batches in flight and exits 0.",
     )
     add_arguments(run, ("common", "run"))
     process = sub.add_parser(

@@ -135,7 +135,7 @@ class KafkaService:
         self._pool.shutdown(wait=False)
 
     async def serve(self, stop: asyncio.Event) -> None:
-        """Process records until ``stop`` is set; the in-flight chunk always completes.
+        """Process records until ``stop`` is set; the chunks in flight always complete.
 
         Fetched records wait in a :class:`ChunkBuffer` and are committed in chunks of
         about ``commit_interval_ms`` of pipeline time (at most ``commit_max_records``).

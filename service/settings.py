@@ -129,7 +129,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "shutdown_timeout_s",
         30.0,
-        "On SIGTERM, time allowed to finish the in-flight batch and commit.",
+        "On SIGTERM, time allowed to finish the batches in flight and commit.",
         "run",
         type=float,
     ),
