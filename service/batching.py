@@ -31,6 +31,10 @@ class ChunkBuffer(Generic[K, M]):
     def __bool__(self) -> bool:
         return any(self._pending.values())
 
+    def full(self) -> bool:
+        """Whether a whole chunk is waiting."""
+        return sum(len(v) for v in self._pending.values()) >= self.size
+
     def add(self, fetched: Mapping[K, list[M]]) -> None:
         for key, records in fetched.items():
             self._pending.setdefault(key, []).extend(records)

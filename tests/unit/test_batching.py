@@ -40,6 +40,17 @@ def test_small_chunks_take_partitions_in_turn() -> None:
     assert buf.take({"p0", "p1", "p2"}) == {"p2": [21], "p0": [3]}
 
 
+def test_full_when_a_whole_chunk_is_waiting() -> None:
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=4)
+    assert not buf.full()
+    buf.add({"p0": [0, 1], "p1": [10]})
+    assert not buf.full()
+    buf.add({"p1": [11]})
+    assert buf.full()
+    buf.take({"p0", "p1"})
+    assert not buf.full()
+
+
 def test_revoked_or_dropped_partitions_are_not_handed_out() -> None:
     """Records of a partition no longer owned, or dropped for a rewind, are forgotten."""
     buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=10)
