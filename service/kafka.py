@@ -237,10 +237,10 @@ class KafkaService:
                 )
             self.metrics.commit_seconds.observe(time.monotonic() - start)
             now = time.time()
-            for tp in committed:
-                self.metrics.count([o for o, _ in shares[tp]])
-                for _, m in shares[tp]:
-                    self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
+            settled = [pair for tp in committed for pair in shares[tp]]
+            self.metrics.count([o for o, _ in settled])  # one increment per series
+            for _, m in settled:
+                self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
             self._update_lag({tp: [m for _, m in share] for tp, share in shares.items()})
 
     def _outputs(self, share: list[tuple[Outcome, Message]], stamp: str) -> list[Output]:
