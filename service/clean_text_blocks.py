@@ -8,6 +8,7 @@ runs of link-like lines, and second copies of repeated lines.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from service.clean_text_lines import (
@@ -23,6 +24,45 @@ GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
 DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the rest goes
 CONTINUED_SHARE = 1.0  # prose after a block start this dense, relative to before, goes on
 REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
+BIO_MIN_WORDS = 8  # an author's bio under their name is at least this long
+
+_NAME = re.compile(
+    r"(?:By )?(?:[A-Z][a-z\u2019'.-]+|[A-Z]\.)"
+    r"(?: (?:[A-Z][a-z\u2019'.-]+|[A-Z]\.|de|van|von|da|del|di|la|le|Jr\.?)){0,3}"
+)
+_BIO = re.compile(
+    r".{0,100}\b(?:writer|editor|reporter|journalist|author|contributor|columnist|correspondent"
+    r"|founder|co-founder|ceo|director|manager|owner|specialist|expert|consultant|freelancer?"
+    r"|photographer|professor|teaches|holds an? |degree|years of experience|based in|lives in"
+    r"|covers|has written|writes about)\b",
+    re.IGNORECASE,
+)
+
+
+def opens_author_box(lines: Sequence[str], i: int) -> bool:
+    """Return whether ``lines[i]`` is a name that heads an author box.
+
+    The name (one to four capitalised words, "By " allowed) is followed, at most one
+    short line (a job title) later, by a bio that opens with the name or the first
+    name and says what the person does ("Jane Roe is a senior reporter who ...").
+    """
+    line = lines[i]
+    if len(line) > 40 or _NAME.fullmatch(line) is None:
+        return False
+    name = line[3:] if line.startswith("By ") else line
+    first = name.split(" ", 1)[0]
+    for j in (i + 1, i + 2):
+        if j >= len(lines):
+            return False
+        bio = lines[j]
+        words = bio.count(" ") + 1
+        if words >= BIO_MIN_WORDS and bio.startswith(
+            (name, first + " ", first + "\u2019", first + "'")
+        ):
+            return _BIO.match(bio) is not None
+        if words >= 5:
+            return False
+    return False
 
 
 def cut_trailing_block(
@@ -30,10 +70,11 @@ def cut_trailing_block(
 ) -> tuple[int, set[int]]:
     """Return where the trailing block starts, and the sidebar lines before the body.
 
-    A block-start line once half the prose is behind opens the trailing block (the
-    rest is cut), unless a run of prose after it is as dense as CONTINUED_SHARE of the
-    best run before it: then it was a link box inside the story. Otherwise (and before
-    the body) it opens a sidebar that runs to the next prose line.
+    A block-start line (or a name heading an author box, :func:`opens_author_box`)
+    once half the prose is behind opens the trailing block (the rest is cut), unless a
+    run of prose after it is as dense as CONTINUED_SHARE of the best run before it:
+    then it was a link box inside the story. Otherwise (and before the body) it opens
+    a sidebar that runs to the next prose line.
     """
     total = sum(len(line) for line, p in zip(lines, prose, strict=True) if p)
     sums: tuple[list[float], list[float]] | None = None  # computed when first needed
@@ -41,7 +82,9 @@ def cut_trailing_block(
     before = 0
     skipping = False
     for i, line in enumerate(lines):
-        if len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line):
+        if (len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line)) or (
+            before * 2 >= total and before > 0 and opens_author_box(lines, i)
+        ):
             if before * 2 >= total and before > 0:
                 best_before, best_after = sums = sums or best_sums(scores)
                 if best_after[i + 1] < CONTINUED_SHARE * best_before[i]:

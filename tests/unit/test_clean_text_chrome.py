@@ -84,6 +84,13 @@ def test_identical_quotes_in_different_paragraphs_stay() -> None:
         "Image from the March 2024 review",
         "Schedule Your Personalized Demo!",
         "Start a Free Trial",
+        "Click to share on Mastodon (Opens in new window)",
+        "Bluesky",
+        "Save my name, email, and website in this browser for the next time I comment.",
+        "Ferries queue at the new berth. Morsa Images/DigitalVision via Getty Images",
+        "The breakwater after the storm. Photo: Jane Roe",
+        "Above: The old terminal building, which will be demolished in the spring.",
+        "The harbour at dawn, 1932. Gelatin silver print. Courtesy Harbour Museum.",
     ],
 )
 def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
@@ -98,6 +105,8 @@ def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
         '"Read more books," the minister told pupils at the school on Tuesday.',
         "The credit union said it would lend 2 million euros to the port.",
         "Bakers said the cookies are sold out by noon on most days.",
+        "He showed reporters a photo of the damaged breakwater taken by a diver in May.",
+        "The museum said the exhibition was made possible courtesy of a grant from the city.",
     ],
 )
 def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
@@ -115,6 +124,16 @@ def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
         "Other popular Blogs",
         "End of Article",
         "You May Also Check:",
+        "Written by",
+        "About Jane Roe",
+        "Your email address will not be published. Required fields are marked *",
+        "Δ",
+        "March 6, 2026",
+        "December 18, 2025, 9:46 pm",
+        "Did you enjoy this article? Buy me a coffee.",
+        "Sources",
+        "Republish this article",
+        "More videos",
     ],
 )
 def test_trailing_block_markers(line: str) -> None:
