@@ -768,6 +768,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="README whose section between the bench markers is replaced ('' = none)",
     )
     a = ap.parse_args(argv)
+    unknown = sorted(set(a.contenders.split(",")) - set(CONTENDERS))
+    if unknown:
+        ap.error(f"unknown contender(s) {', '.join(unknown)}; choose from {','.join(CONTENDERS)}")
     a.argv = list(argv)
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.events = a.events or (60 if a.quick else 500)
