@@ -1,7 +1,7 @@
 """Region rules for the text path: where the story ends, and what inside it is not story.
 
 Pure functions over a page's lines and their features (:mod:`service.clean_text_lines`):
-the trailing "also read / related" block, the densest span's widening by a short
+the trailing "also read / related" block or comment section, the densest span's widening by a short
 paragraph at each edge, prose islands that a run of chrome cuts off from the story,
 runs of link-like lines, and second copies of repeated lines.
 """
@@ -21,10 +21,12 @@ from service.rules import MAX_BLOCK_START_CHARS, SourceRules
 LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
 GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
 GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
-DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the rest goes
+DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the largest goes
 CONTINUED_SHARE = 1.0  # prose after a block start this dense, relative to before, goes on
 REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
 BIO_MIN_WORDS = 8  # an author's bio under their name is at least this long
+COMMENTS_MIN_CHARS = 800  # after this much prose, a comments heading ends the story
+MAX_COMMENTS_HEADING_CHARS = 160  # longer lines are never comments headings
 
 _NAME = re.compile(
     r"(?:By )?(?:[A-Z][a-z\u2019'.-]+|[A-Z]\.)"
@@ -37,6 +39,23 @@ _BIO = re.compile(
     r"|covers|has written|writes about)\b",
     re.IGNORECASE,
 )
+_COMMENTS_HEADING = re.compile(
+    r"(?:(?:\d+|one|no) (?:comments?|responses?|replies|thoughts)(?: (?:on|to) .+)?"
+    r"|comments(?: \(\d+\))?|responses \(\d+\)|(?:reader|user|visitor) (?:comments|interactions)"
+    r"|leave a (?:comment|reply) cancel reply"
+    r")[:.]?",
+    re.IGNORECASE,
+)
+
+
+def opens_comments(line: str) -> bool:
+    """Return whether ``line`` heads a comment section.
+
+    "12 Comments", "Comments (4)", "3 thoughts on \u201cTitle\u201d", "Reader
+    Interactions", "Leave a Reply Cancel reply" do; "Comments?" or "Response:" (a
+    question to readers, a Q&A label) do not.
+    """
+    return len(line) <= MAX_COMMENTS_HEADING_CHARS and _COMMENTS_HEADING.fullmatch(line) is not None
 
 
 def opens_author_box(lines: Sequence[str], i: int) -> bool:
@@ -70,6 +89,8 @@ def cut_trailing_block(
 ) -> tuple[int, set[int]]:
     """Return where the trailing block starts, and the sidebar lines before the body.
 
+    A comments heading (:func:`opens_comments`) once COMMENTS_MIN_CHARS of prose are
+    behind ends the story whatever follows: comments can outweigh the story itself.
     A block-start line (or a name heading an author box, :func:`opens_author_box`)
     once half the prose is behind opens the trailing block (the rest is cut), unless a
     run of prose after it is as dense as CONTINUED_SHARE of the best run before it:
@@ -82,6 +103,8 @@ def cut_trailing_block(
     before = 0
     skipping = False
     for i, line in enumerate(lines):
+        if before >= COMMENTS_MIN_CHARS and opens_comments(line):
+            return i, sidebar  # comments end the story, however much they run on
         if (len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line)) or (
             before * 2 >= total and before > 0 and opens_author_box(lines, i)
         ):
@@ -127,8 +150,9 @@ def trim_detached(
 
     A run of GAP_LINES or more non-prose lines, at least one of them a line the rules
     drop (share, subscribe, copyright), splits the span into segments; an edge segment
-    with less than DETACHED_SHARE of the other segments' prose is an author box, a promo
-    or a comment section, not the story. Return the new ``(start, stop)`` within ``span``.
+    with less than DETACHED_SHARE of the largest remaining segment's prose is an author
+    box, a promo or a comment section, not the story. Sections of a list article, each
+    as long as the next, all stay. Return the new ``(start, stop)`` within ``span``.
     """
     segments: list[list[int]] = []  # [first, stop, prose chars]
     weight, gap, chrome, seg_start = 0, 0, 0, 0
@@ -148,14 +172,12 @@ def trim_detached(
         segments.append([seg_start, len(span), weight])
     if len(segments) < 2:
         return 0, len(span)
-    total = sum(w for _, _, w in segments)
     first, last = 0, len(segments) - 1
     while first < last:
-        if segments[last][2] < DETACHED_SHARE * (total - segments[last][2]):
-            total -= segments[last][2]
+        top = max(w for _, _, w in segments[first : last + 1])
+        if segments[last][2] < DETACHED_SHARE * top:
             last -= 1
-        elif segments[first][2] < DETACHED_SHARE * (total - segments[first][2]):
-            total -= segments[first][2]
+        elif segments[first][2] < DETACHED_SHARE * top:
             first += 1
         else:
             break

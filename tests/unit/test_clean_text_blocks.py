@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from service.clean_text import clean_text
+from service.clean_text_blocks import opens_comments
 from service.clean_text_lines import best_sums
 from service.rules import load_rules
 
@@ -83,4 +84,44 @@ def test_link_list_inside_the_body_is_dropped() -> None:
     """The same short lines with no colon line before them are a link list."""
     links = ["Two berths", "A covered car deck", "A bus station", "Bicycle parking"]
     text = "\n".join([*STORY[:3], *links, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+COMMENTS = [
+    "I took the old ferry every week for twenty years and I cannot believe it has taken "
+    "this long to build a proper terminal, but I am glad it is finally happening.",
+    "Reply",
+    "The steel prices were known when the contract was signed, so the council should "
+    "have planned for them instead of blaming the market two years after the fact.",
+    "Reply",
+    "Does anyone know whether the new berth will be able to take the larger freight "
+    "ferries, or only the passenger boats that run to the islands in the summer?",
+]
+
+
+def test_comment_section_after_the_story_is_cut() -> None:
+    """A comments heading once the story is under way ends it, even when the comments
+    outweigh the story (and so would pass for more story)."""
+    for heading in ("12 Comments", "3 thoughts on \u201cFerry terminal delayed\u201d"):
+        text = "\n".join([*STORY, heading, *COMMENTS, *COMMENTS, *COMMENTS])
+        assert clean_text(text, RULES).paragraphs == tuple(STORY)
+    assert opens_comments("Leave a Reply Cancel reply")
+    assert opens_comments("Comments (4)")
+
+
+def test_comment_headings_before_the_story_and_comment_sentences_stay() -> None:
+    """A 'Comments' link above the story cuts nothing; a sentence about comments is story."""
+    sentence = "The council said 12 comments on the plan were received before the deadline."
+    text = "\n".join(["Comments", *STORY[:3], sentence, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (*STORY[:3], sentence, *STORY[3:])
+    assert not opens_comments(sentence)
+    assert not opens_comments("Comments?")
+    assert not opens_comments("Response:")
+
+
+def test_equal_sections_between_chrome_runs_all_stay() -> None:
+    """Sections of a list article that chrome runs separate are all kept when none of
+    them is much smaller than the largest (only a small edge island is detached)."""
+    chrome = ["Share", "Tweet", "Email", "Advertisement"]
+    text = "\n".join([line for paragraph in STORY for line in (paragraph, *chrome)][: -len(chrome)])
     assert clean_text(text, RULES).paragraphs == tuple(STORY)

@@ -91,6 +91,9 @@ def test_identical_quotes_in_different_paragraphs_stay() -> None:
         "The breakwater after the storm. Photo: Jane Roe",
         "Above: The old terminal building, which will be demolished in the spring.",
         "The harbour at dawn, 1932. Gelatin silver print. Courtesy Harbour Museum.",
+        "Loading...",
+        "Loading prices for your region\u2026",
+        "Learn more about the Harbour Studies MBA Program",
     ],
 )
 def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
@@ -107,6 +110,8 @@ def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
         "Bakers said the cookies are sold out by noon on most days.",
         "He showed reporters a photo of the damaged breakwater taken by a diver in May.",
         "The museum said the exhibition was made possible courtesy of a grant from the city.",
+        "Loading the cars onto the ferry took three hours, the crew said...",
+        "Learn more about the new timetable at the harbour office.",
     ],
 )
 def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
