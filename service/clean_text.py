@@ -1,6 +1,7 @@
 """The text path: strip page chrome from plain text, one block a line.
 
-Pure functions over strings. The body is the densest run of prose lines (see
+Pure functions over strings. Hard-wrapped paragraphs are rejoined first (a paragraph
+comes out as one line). The body is the densest run of prose lines (see
 :mod:`service.clean_text_lines`), minus lines that the rules or the source's learned
 boilerplate mark, minus trailing "also read / related / more" blocks and runs of
 link-like short lines, minus prose islands (author box, promo, comments) that a run
@@ -24,6 +25,7 @@ from service.clean_text_blocks import (
 from service.clean_text_lines import (
     densest_span,
     is_prose,
+    join_wrapped,
     line_score,
     split_lines,
     word_count,
@@ -71,7 +73,8 @@ def parse_date_line(line: str) -> tuple[str, str] | None:
 class Selection:
     """The rules' choice on one page: the body lines, and the features they were chosen by.
 
-    ``lines`` are the page's lines after any leading date line; ``body`` indexes them;
+    ``lines`` are the page's lines after any leading date line, hard-wrapped paragraphs
+    rejoined (:func:`~service.clean_text_lines.join_wrapped`); ``body`` indexes them;
     ``dropped`` marks the lines of ``span`` (the widened densest span) that rules or
     learned boilerplate drop.
     """
@@ -94,9 +97,9 @@ def select_body(
     if lines and (parsed := parse_date_line(lines[0])):
         published_at, title = parsed
         lines = lines[1:]
+    lines, learned = join_wrapped(lines, [is_learned(line) for line in lines])
     words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
     prose = [is_prose(line, n) for line, n in zip(lines, words, strict=True)]
-    learned = [is_learned(line) for line in lines]
     scores = [
         LEARNED_PENALTY if gone else line_score(line, n, p)
         for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
@@ -127,8 +130,9 @@ def clean_lines(
 ) -> TextCleaning:
     """Strip chrome from text lines (see :func:`split_lines`); never raises.
 
-    ``is_learned`` says whether a line is the source's learned boilerplate. No prose
-    left gives no paragraphs.
+    ``is_learned`` says whether a line is the source's learned boilerplate. A kept
+    paragraph is an input line, or consecutive input lines of one hard-wrapped
+    paragraph joined by a space. No prose left gives no paragraphs.
     """
     chosen = select_body(lines, rules, is_learned)
     title, dek = chosen.title, None

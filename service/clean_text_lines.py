@@ -1,6 +1,7 @@
 """Line features for the text path: prose or chrome, and the score of a line.
 
-Pure functions over the lines :func:`split_lines` returns (single spaces, no edges).
+Pure functions over the lines :func:`split_lines` returns (single spaces, no edges),
+hard-wrapped paragraphs rejoined (:func:`join_wrapped`).
 A prose line scores its length, a short unpunctuated line or a teaser costs its
 length, and the body is the maximum-sum run of those scores (:func:`densest_span`,
 as in Finn's Body Text Extraction, over lines instead of tags).
@@ -19,6 +20,7 @@ GOOD_MIN_WORDS = 12  # a line this long with sentence punctuation is prose
 LONG_MIN_WORDS = 25  # a line this long is prose whatever its punctuation
 SHORT_MAX_WORDS = 5  # a line this short without punctuation is chrome unless in the body
 TEASER_MAX_WORDS = 80  # a line ending in "..." or an arrow is a teaser only when shorter
+WRAP_MIN_WORDS = 8  # a line this long, unpunctuated, that the next line continues is wrapped
 EDGE_MIN_WORDS = 6  # a punctuated sentence this long next to the body is a short paragraph
 CHROME_PENALTY = 5.0  # a short unpunctuated line costs this plus its length
 MEDIUM_PENALTY = 0.0  # a line that is neither prose nor chrome costs this
@@ -37,6 +39,31 @@ _TEASER_ENDS = (
 def split_lines(text: str) -> list[str]:
     """Return the non-empty lines of ``text`` with whitespace collapsed."""
     return [" ".join(line.split()) for line in text.splitlines() if line and not line.isspace()]
+
+
+def join_wrapped(lines: Sequence[str], keep: Sequence[bool]) -> tuple[list[str], list[bool]]:
+    """Rejoin paragraphs hard-wrapped over several lines (plain-text mail, ``<pre>`` dumps).
+
+    A line of WRAP_MIN_WORDS or more that ends without sentence punctuation, followed
+    by a line that starts in lower case, is one paragraph with it. Lines marked in
+    ``keep`` (learned boilerplate) are never joined. Return the lines and their marks.
+    """
+    out: list[str] = []
+    marks: list[bool] = []
+    for line, mark in zip(lines, keep, strict=True):
+        if (
+            out
+            and line[0].islower()
+            and not mark
+            and not marks[-1]
+            and out[-1].count(" ") + 1 >= WRAP_MIN_WORDS
+            and not out[-1].endswith(SENTENCE_ENDS)
+        ):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+            marks.append(mark)
+    return out, marks
 
 
 def word_count(line: str) -> int:

@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.clean_text import clean_text, densest_span, parse_date_line, split_lines
+from service.clean_text_lines import join_wrapped
 from service.rules import load_rules
 
 RULES = load_rules().for_source("test")
@@ -39,8 +40,59 @@ def test_sidebar_block_before_body_does_not_cut_body() -> None:
     assert clean_text(text, RULES).paragraphs == (PROSE, PROSE.lower())
 
 
+def _from_lines(paragraph: str, lines: list[str]) -> bool:
+    """Whether ``paragraph`` is consecutive ``lines`` joined by single spaces."""
+    for i, line in enumerate(lines):
+        if paragraph.startswith(line):
+            joined = line
+            for nxt in lines[i + 1 :]:
+                if len(joined) >= len(paragraph):
+                    break
+                joined += " " + nxt
+            if joined == paragraph:
+                return True
+    return False
+
+
 @given(st.text(max_size=2000))
 def test_output_lines_come_from_input(text: str) -> None:
-    """Cleaning never raises and only keeps (whitespace-normalised) input lines."""
+    """Cleaning never raises and only keeps (whitespace-normalised) input lines, or runs
+    of them joined (a hard-wrapped paragraph)."""
+    lines = split_lines(text)
     result = clean_text(text, RULES)
-    assert set(result.paragraphs) <= set(split_lines(text))
+    assert all(_from_lines(p, lines) for p in result.paragraphs)
+    if not any(line[0].islower() for line in lines):
+        assert set(result.paragraphs) <= set(lines)
+
+
+def test_hard_wrapped_paragraphs_are_rejoined() -> None:
+    """A paragraph wrapped over lines that go on in lower case comes out as one line."""
+    wrapped = [
+        "The harbour authority said on Friday that the new ferry terminal",
+        "would open in March, two years later than planned, because of",
+        "rising steel prices.",
+        "Contractors blamed the delay on a shortage of welders and on storms",
+        "that halted work on the breakwater for most of last winter.",
+    ]
+    out = clean_text("\n".join(["Home", *wrapped, "Share"]), RULES).paragraphs
+    assert out == (" ".join(wrapped[:3]), " ".join(wrapped[3:]))
+
+
+def test_lines_that_end_a_sentence_or_are_short_are_not_joined() -> None:
+    """A punctuated line, or a short label, before a lower-case line stays on its own."""
+    lines = [
+        PROSE,
+        "ferries will run every hour from the first week, the operator added in a statement.",
+        "Timetable changes",
+        "and fares will be published in January, the authority said in its report.",
+    ]
+    joined, marks = join_wrapped(lines, [False] * len(lines))
+    assert joined == lines
+    assert marks == [False] * len(lines)
+
+
+def test_learned_lines_are_never_joined() -> None:
+    """A learned boilerplate line keeps its own line, so it can still be dropped."""
+    lines = ["Sign up for our free weekly newsletter about the ferries and", "the harbour"]
+    assert join_wrapped(lines, [False, True]) == (lines, [False, True])
+    assert join_wrapped(lines, [False, False]) == ([" ".join(lines)], [False])
