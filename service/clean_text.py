@@ -5,8 +5,8 @@ comes out as one line). The body is the densest run of prose lines (see
 :mod:`service.clean_text_lines`), minus lines that the rules or the source's learned
 boilerplate mark, minus trailing "also read / related / more" blocks and runs of
 link-like short lines, minus prose islands (author box, promo, comments) that a run
-of chrome cuts off from the story, minus second copies of repeated lines (see
-:mod:`service.clean_text_blocks`).
+of chrome cuts off from the story, minus second copies of repeated lines and
+testimonial blocks (see :mod:`service.clean_text_blocks`), minus call-to-action buttons.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from service.clean_text_blocks import (
     cut_trailing_block,
     drop_link_runs,
+    drop_testimonials,
     first_copies,
     trim_detached,
     widen,
@@ -122,6 +123,8 @@ def select_body(
     ]
     body = [body[j] for j in drop_link_runs([lines[i] for i in body], [words[i] for i in body])]
     body = [body[j] for j in first_copies([lines[i] for i in body])]
+    body = [i for i in body if not rules.is_button(lines[i])]
+    body = [body[j] for j in drop_testimonials([lines[i] for i in body], [words[i] for i in body])]
     return Selection(lines, words, prose, tuple(body), span, dropped, title, published_at)
 
 

@@ -1,9 +1,10 @@
 """Region rules for the text path: where the story ends, and what inside it is not story.
 
 Pure functions over a page's lines and their features (:mod:`service.clean_text_lines`):
-the trailing "also read / related" block or comment section, the densest span's widening by a short
-paragraph at each edge, prose islands that a run of chrome cuts off from the story,
-runs of link-like lines, and second copies of repeated lines.
+the trailing "also read / related" block or comment section, the densest span's widening
+by a short paragraph at each edge, prose islands that a run of chrome cuts off from the
+story, runs of link-like lines, second copies of repeated lines, and signed customer
+reviews.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
 GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
 GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
 DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the largest goes
-CONTINUED_SHARE = 1.0  # prose after a block start this dense, relative to before, goes on
+CONTINUED_SHARE = 0.8  # prose after a block start this dense, relative to before, goes on
 REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
 BIO_MIN_WORDS = 8  # an author's bio under their name is at least this long
+TESTIMONIALS_MIN = 3  # this many reviews signed "Firstname L." are a testimonial block
+REVIEW_MIN_WORDS = 6  # a review above its signature is at least this long
 COMMENTS_MIN_CHARS = 800  # after this much prose, a comments heading ends the story
 MAX_COMMENTS_HEADING_CHARS = 160  # longer lines are never comments headings
 
@@ -36,13 +39,20 @@ _BIO = re.compile(
     r".{0,100}\b(?:writer|editor|reporter|journalist|author|contributor|columnist|correspondent"
     r"|founder|co-founder|ceo|director|manager|owner|specialist|expert|consultant|freelancer?"
     r"|photographer|professor|teaches|holds an? |degree|years of experience|based in|lives in"
-    r"|covers|has written|writes about)\b",
+    r"|covers|has written|writes about|passionate about)\b",
     re.IGNORECASE,
 )
+_REVIEWER = re.compile(
+    r"[A-Z][a-z]+(?: [A-Z][a-z]+)?(?: [A-Z]\.){1,2}"
+)  # "Dawn H.", "Miranda E. R."
+_COMMENTS_WORDS = ("comment", "respons", "repl", "thought", "interaction", "says", "writes")
+_I_AM = ("I'm ", "I\u2019m ", "I am ", "Hi, I'm ", "Hi, I\u2019m ", "Hi! I'm ", "Hi! I\u2019m ")
 _COMMENTS_HEADING = re.compile(
     r"(?:(?:\d+|one|no) (?:comments?|responses?|replies|thoughts)(?: (?:on|to) .+)?"
     r"|comments(?: \(\d+\))?|responses \(\d+\)|(?:reader|user|visitor) (?:comments|interactions)"
     r"|leave a (?:comment|reply) cancel reply"
+    r"|(?!(?:he|she|they|it|we|i|you|who|this|that|everyone|someone)\b)[^\s.!?,:;]+(?: [^\s.!?,:;]+){0,4} says:?"
+    r"|by \S+(?: \S+){0,3} \( ?\d+ ?\) writes:"
     r")[:.]?",
     re.IGNORECASE,
 )
@@ -55,7 +65,12 @@ def opens_comments(line: str) -> bool:
     Interactions", "Leave a Reply Cancel reply" do; "Comments?" or "Response:" (a
     question to readers, a Q&A label) do not.
     """
-    return len(line) <= MAX_COMMENTS_HEADING_CHARS and _COMMENTS_HEADING.fullmatch(line) is not None
+    if len(line) > MAX_COMMENTS_HEADING_CHARS:
+        return False
+    lowered = line.lower()
+    return any(word in lowered for word in _COMMENTS_WORDS) and (
+        _COMMENTS_HEADING.fullmatch(line) is not None
+    )
 
 
 def opens_author_box(lines: Sequence[str], i: int) -> bool:
@@ -75,6 +90,8 @@ def opens_author_box(lines: Sequence[str], i: int) -> bool:
             return False
         bio = lines[j]
         words = bio.count(" ") + 1
+        if words >= BIO_MIN_WORDS and bio.startswith(tuple(f"{hi}{first}" for hi in _I_AM)):
+            return True  # "Jane Roe" over "I'm Jane, a ...": the author introduces herself
         if words >= BIO_MIN_WORDS and bio.startswith(
             (name, first + " ", first + "\u2019", first + "'")
         ):
@@ -222,3 +239,22 @@ def first_copies(lines: Sequence[str]) -> list[int]:
             seen.add(line)
         kept.append(index)
     return kept
+
+
+def drop_testimonials(lines: Sequence[str], words: Sequence[int]) -> list[int]:
+    """Return the indexes of ``lines`` outside customer reviews signed "Firstname L.".
+
+    A line like "Dawn H." (a first name, maybe a second, and initials) under a sentence
+    of REVIEW_MIN_WORDS or more signs a review; TESTIMONIALS_MIN of them make a
+    testimonial block, and each review and its signature go. Fewer stay: a story may
+    quote a "Jane D." once or twice.
+    """
+    signed = [
+        i
+        for i in range(1, len(lines))
+        if words[i] <= 4 and words[i - 1] >= REVIEW_MIN_WORDS and _REVIEWER.fullmatch(lines[i])
+    ]
+    if len(signed) < TESTIMONIALS_MIN:
+        return list(range(len(lines)))
+    gone = {*signed, *(i - 1 for i in signed)}
+    return [i for i in range(len(lines)) if i not in gone]

@@ -48,21 +48,27 @@ def join_wrapped(lines: Sequence[str], keep: Sequence[bool]) -> tuple[list[str],
     by a line that starts in lower case, is one paragraph with it. Lines marked in
     ``keep`` (learned boilerplate) are never joined. Return the lines and their marks.
     """
+    joined: dict[int, int] = {}  # a line that goes on the paragraph before: its words so far
+    for i in [i for i in range(1, len(lines)) if lines[i][0].islower()]:
+        prev = lines[i - 1]
+        words = joined.get(i - 1) or prev.count(" ") + 1
+        if (
+            words >= WRAP_MIN_WORDS
+            and not keep[i]
+            and not keep[i - 1]
+            and not prev.endswith(SENTENCE_ENDS)
+        ):
+            joined[i] = words + lines[i].count(" ") + 1
+    if not joined:
+        return list(lines), list(keep)
     out: list[str] = []
     marks: list[bool] = []
-    for line, mark in zip(lines, keep, strict=True):
-        if (
-            out
-            and line[0].islower()
-            and not mark
-            and not marks[-1]
-            and out[-1].count(" ") + 1 >= WRAP_MIN_WORDS
-            and not out[-1].endswith(SENTENCE_ENDS)
-        ):
+    for i, line in enumerate(lines):
+        if i in joined:
             out[-1] += " " + line
         else:
             out.append(line)
-            marks.append(mark)
+            marks.append(keep[i])
     return out, marks
 
 

@@ -12,6 +12,10 @@ strings:
   (case-insensitive): such a line
   opens a trailing block ("also read", "related stories"); once the body is under way it
   and everything after it are cut.
+* ``drop_buttons`` regexes that must match a *whole* line of at most 40 characters
+  (case-insensitive): a call-to-action button ("Book now", "Learn more"), dropped from
+  the body after it is chosen. Unlike a ``drop_lines`` match it is no sign of chrome
+  around it: buttons sit between the sections of a list article.
 
 A source's rules add to the defaults. :func:`load_rules` validates everything at
 start-up and raises :class:`~service.errors.ConfigError` naming the file, the rule and
@@ -32,7 +36,8 @@ from service.errors import ConfigError
 DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "rules.toml"
 MAX_DROP_LINE_CHARS = 300  # longer lines are paragraphs: drop rules never test them
 MAX_BLOCK_START_CHARS = 80  # longer lines are never block-start markers
-_KEYS = ("drop_lines", "drop_phrases", "block_starts")
+MAX_BUTTON_CHARS = 40  # longer lines are never buttons
+_KEYS = ("drop_lines", "drop_phrases", "block_starts", "drop_buttons")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +54,7 @@ class SourceRules:
     drop_phrases: tuple[str, ...] = ()  # casefolded
     block_start: re.Pattern[str] | None = None  # lower-case block_starts
     block_start_any_case: re.Pattern[str] | None = None
+    button: re.Pattern[str] | None = None  # all drop_buttons, case-insensitive
 
     def drops(self, line: str) -> bool:
         """Return whether ``line`` is a boilerplate line to drop (lines over 300 chars never are)."""
@@ -76,6 +82,14 @@ class SourceRules:
         return (
             self.block_start_any_case is not None
             and self.block_start_any_case.fullmatch(line) is not None
+        )
+
+    def is_button(self, line: str) -> bool:
+        """Return whether ``line`` is a call-to-action button (lines over 40 chars never are)."""
+        return (
+            len(line) <= MAX_BUTTON_CHARS
+            and self.button is not None
+            and self.button.fullmatch(line) is not None
         )
 
 
@@ -158,6 +172,7 @@ def _compile(
         drop_phrases=tuple(p.lower() for p in get("drop_phrases")),
         block_start=_alternation([p for p in blocks if _is_lower(p)], 0),
         block_start_any_case=_alternation([p for p in blocks if not _is_lower(p)]),
+        button=_alternation(get("drop_buttons")),
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.clean_text import clean_text
-from service.clean_text_blocks import opens_comments
+from service.clean_text_blocks import opens_author_box, opens_comments
 from service.clean_text_lines import best_sums
 from service.rules import load_rules
 
@@ -107,6 +107,8 @@ def test_comment_section_after_the_story_is_cut() -> None:
         assert clean_text(text, RULES).paragraphs == tuple(STORY)
     assert opens_comments("Leave a Reply Cancel reply")
     assert opens_comments("Comments (4)")
+    assert opens_comments("Maria Lopes says:")  # a comment's byline
+    assert opens_comments("by ferryfan ( 1311177 ) writes:")
 
 
 def test_comment_headings_before_the_story_and_comment_sentences_stay() -> None:
@@ -117,6 +119,8 @@ def test_comment_headings_before_the_story_and_comment_sentences_stay() -> None:
     assert not opens_comments(sentence)
     assert not opens_comments("Comments?")
     assert not opens_comments("Response:")
+    assert not opens_comments("She says:")  # a quote follows in the story
+    assert not opens_comments("As the harbour master writes:")
 
 
 def test_equal_sections_between_chrome_runs_all_stay() -> None:
@@ -125,3 +129,40 @@ def test_equal_sections_between_chrome_runs_all_stay() -> None:
     chrome = ["Share", "Tweet", "Email", "Advertisement"]
     text = "\n".join([line for paragraph in STORY for line in (paragraph, *chrome)][: -len(chrome)])
     assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+REVIEWS = [
+    "The new ferry is clean and the crew are friendly, we will travel again next summer.",
+    "Dawn H.",
+    "Booking was easy and the boat left exactly on time, even in the winter storms.",
+    "Miranda E. R.",
+    "Great value for a family of five, and the children loved the upper deck views.",
+    "Carl J.",
+]
+
+
+def test_signed_testimonials_are_dropped() -> None:
+    """Three or more reviews signed 'Firstname L.' are a testimonial block."""
+    text = "\n".join([*STORY[:3], *REVIEWS, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_a_quote_signed_once_or_twice_stays() -> None:
+    """Two signed quotes are not a testimonial block: the story may quote readers."""
+    text = "\n".join([*STORY[:3], *REVIEWS[:4], *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (*STORY[:3], *REVIEWS[:4], *STORY[3:])
+
+
+def test_first_person_bio_heads_an_author_box() -> None:
+    """A name over "I'm <first name>, ..." is an author introducing themselves."""
+    bio = "I'm Jane, and I have taken the ferry to the islands every summer since I was a child."
+    assert opens_author_box(["Jane Roe", bio], 0)
+    assert opens_author_box(["Jane Roe", "Travel writer", bio], 0)
+    text = "\n".join([*STORY, "Jane Roe", bio])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_first_person_sentence_under_another_name_is_no_author_box() -> None:
+    """'I'm told ...' under a name is a quote in the story, not a bio."""
+    line = "I'm told the terminal will open in March, the harbour master said on Friday."
+    assert not opens_author_box(["Jane Roe", line], 0)

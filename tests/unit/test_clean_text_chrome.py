@@ -139,6 +139,10 @@ def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
         "Sources",
         "Republish this article",
         "More videos",
+        "More Recipes",
+        "You may also be interested in the following articles:",
+        "Need more backpacking advice?",
+        "Start Here",
     ],
 )
 def test_trailing_block_markers(line: str) -> None:
@@ -168,3 +172,44 @@ def test_rules_with_upper_case_still_match_any_case() -> None:
     assert rules.drops("Use PROMO CODE save10 at checkout")
     assert rules.starts_block("ALSO READ")
     assert not rules.drops("sponsored by")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "More recipes will follow in the spring, the chef said.",
+        "You may be interested in how the terminal was financed, he told the committee.",
+        "Start here if you have never taken the ferry before.",
+    ],
+)
+def test_body_sentences_like_block_markers_do_not_open_blocks(line: str) -> None:
+    """Sentences that open like a further-reading header are story, not a block start."""
+    assert not RULES.starts_block(line)
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["Book now", "Buy on Amazon", "View Deal", "Jump to Review", "Read the Review", "Learn More"],
+)
+def test_buttons_are_dropped_without_marking_chrome(line: str) -> None:
+    """A button is dropped from the body, but it does not cut a list article into islands
+    the way drop_lines chrome does: the short intro before the first button stays."""
+    assert RULES.is_button(line)
+    assert not RULES.drops(line)
+    intro = "We tested six ferry routes this year, from the islands to the coast, and here is what we found on board."
+    gap = [line, "Map", "Fares", line]
+    text = "\n".join([intro, *gap, *STORY[:3], *gap, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (intro, *STORY)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Book now, pay later, the operator told passengers.",
+        "Learn more about the ferry at the harbour office.",
+        "The deal was signed on Friday.",
+    ],
+)
+def test_sentences_with_button_words_are_not_buttons(line: str) -> None:
+    """A sentence that starts with a button's words is not a button."""
+    assert not RULES.is_button(line)

@@ -48,6 +48,17 @@ def test_source_rules_add_to_defaults(tmp_path: Path) -> None:
     assert other.drops("advert")
 
 
+def test_drop_buttons_match_whole_short_lines(tmp_path: Path) -> None:
+    """drop_buttons match a whole line of at most 40 characters, in any case."""
+    path = _write(tmp_path, '[defaults]\ndrop_buttons = ["book now", "Get A Quote"]\n')
+    rules = load_rules(path).for_source("any")
+    assert rules.is_button("Book Now")
+    assert rules.is_button("get a quote")
+    assert not rules.is_button("Book now and save 10 percent on ferry tickets this week")
+    assert not rules.drops("Book now")
+    assert not load_rules(_write(tmp_path, "[defaults]\n")).for_source("x").is_button("Book now")
+
+
 def test_bad_regex_names_file_and_rule(tmp_path: Path) -> None:
     """A bad regex raises ConfigError naming the file, the table and the rule."""
     path = _write(tmp_path, '[sources."x.com"]\ndrop_lines = ["(unclosed"]\n')
