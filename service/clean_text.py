@@ -2,7 +2,8 @@
 
 Pure functions over strings. Hard-wrapped paragraphs are rejoined first (a paragraph
 comes out as one line). The body is the densest run of prose lines (see
-:mod:`service.clean_text_lines`), minus lines that the rules or the source's learned
+:mod:`service.clean_text_lines`; prose the rules drop, such as a long cookie notice or
+disclaimer, counts for nothing there), minus lines that the rules or the source's learned
 boilerplate mark, minus trailing "also read / related / more" blocks and runs of
 link-like short lines, minus prose islands (author box, promo, comments) that a run
 of chrome cuts off from the story, minus second copies of repeated lines and
@@ -101,9 +102,10 @@ def select_body(
     lines, learned = join_wrapped(lines, [is_learned(line) for line in lines])
     words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
     prose = [is_prose(line, n) for line, n in zip(lines, words, strict=True)]
+    ruled = [p and rules.drops(line) for line, p in zip(lines, prose, strict=True)]
     scores = [
-        LEARNED_PENALTY if gone else line_score(line, n, p)
-        for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
+        LEARNED_PENALTY if gone else 0.0 if out else line_score(line, n, p)
+        for line, n, p, gone, out in zip(lines, words, prose, learned, ruled, strict=True)
     ]
     end, sidebar = cut_trailing_block(lines, prose, scores, rules)
     kept = range(end)
@@ -114,7 +116,7 @@ def select_body(
     if stop > start:
         start, stop = widen(kept, start, stop, lines, words, learned)
     span = kept[start:stop]
-    dropped = [learned[i] or rules.drops(lines[i]) for i in span]
+    dropped = [learned[i] or ruled[i] or (not prose[i] and rules.drops(lines[i])) for i in span]
     first, stop = trim_detached(span, prose, lines, dropped)
     body = [
         i

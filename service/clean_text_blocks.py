@@ -45,7 +45,9 @@ _BIO = re.compile(
 _REVIEWER = re.compile(
     r"[A-Z][a-z]+(?: [A-Z][a-z]+)?(?: [A-Z]\.){1,2}"
 )  # "Dawn H.", "Miranda E. R."
-_COMMENTS_WORDS = ("comment", "respons", "repl", "thought", "interaction", "says", "writes")
+_COMMENTS_HINT = re.compile(
+    "comment|respons|repl|thought|interaction|says|writes"
+)  # cheap pre-test
 _I_AM = ("I'm ", "I\u2019m ", "I am ", "Hi, I'm ", "Hi, I\u2019m ", "Hi! I'm ", "Hi! I\u2019m ")
 _COMMENTS_HEADING = re.compile(
     r"(?:(?:\d+|one|no) (?:comments?|responses?|replies|thoughts)(?: (?:on|to) .+)?"
@@ -67,9 +69,9 @@ def opens_comments(line: str) -> bool:
     """
     if len(line) > MAX_COMMENTS_HEADING_CHARS:
         return False
-    lowered = line.lower()
-    return any(word in lowered for word in _COMMENTS_WORDS) and (
-        _COMMENTS_HEADING.fullmatch(line) is not None
+    return (
+        _COMMENTS_HINT.search(line.lower()) is not None
+        and _COMMENTS_HEADING.fullmatch(line) is not None
     )
 
 

@@ -96,3 +96,17 @@ def test_learned_lines_are_never_joined() -> None:
     lines = ["Sign up for our free weekly newsletter about the ferries and", "the harbour"]
     assert join_wrapped(lines, [False, True]) == (lines, [False, True])
     assert join_wrapped(lines, [False, False]) == ([" ".join(lines)], [False])
+
+
+def test_prose_the_rules_drop_does_not_draw_the_body() -> None:
+    """A long cookie notice is no evidence of the body: the story is chosen, not it."""
+    notice = [
+        f"We use cookies to personalise content and ads, to provide social media features "
+        f"and to analyse our traffic, and we share information about your use of our site "
+        f"with our partners (notice part {n})."
+        for n in range(4)
+    ]
+    menu = ["Home", "News", "Sport", "Weather", "Travel", "Culture", "Podcasts", "Video"]
+    text = "\n".join([*notice, *menu * 5, PROSE, PROSE.lower()])
+    assert all(RULES.drops(line) for line in notice)
+    assert clean_text(text, RULES).paragraphs == (PROSE, PROSE.lower())
