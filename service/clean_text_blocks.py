@@ -22,7 +22,8 @@ from service.rules import MAX_BLOCK_START_CHARS, SourceRules
 LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
 GAP_LINES = 4  # this many non-prose lines in a row may separate the story from a widget
 GAP_CHROME = 2  # ... when at least this many of them are lines the rules drop
-DETACHED_SHARE = 0.25  # an edge segment with less prose than this share of the largest goes
+DETACHED_SHARE = 0.4  # a last segment with less prose than this share of the largest goes
+LEADING_SHARE = 0.25  # ... and a first segment with less than this share
 CONTINUED_SHARE = 0.8  # prose after a block start this dense, relative to before, goes on
 REPEAT_MIN_WORDS = 8  # a repeated line this long is a widget shown twice
 BIO_MIN_WORDS = 8  # an author's bio under their name is at least this long
@@ -168,10 +169,12 @@ def trim_detached(
     """Cut prose islands that a run of chrome separates from the main body.
 
     A run of GAP_LINES or more non-prose lines, at least one of them a line the rules
-    drop (share, subscribe, copyright), splits the span into segments; an edge segment
+    drop (share, subscribe, copyright), splits the span into segments; a last segment
     with less than DETACHED_SHARE of the largest remaining segment's prose is an author
-    box, a promo or a comment section, not the story. Sections of a list article, each
-    as long as the next, all stay. Return the new ``(start, stop)`` within ``span``.
+    box, a promo or a comment section, not the story, and so is a first segment with
+    less than LEADING_SHARE of it (a smaller share: a list article's intro is short).
+    Sections of a list article, each as long as the next, all stay. Return the new
+    ``(start, stop)`` within ``span``.
     """
     segments: list[list[int]] = []  # [first, stop, prose chars]
     weight, gap, chrome, seg_start = 0, 0, 0, 0
@@ -196,7 +199,7 @@ def trim_detached(
         top = max(w for _, _, w in segments[first : last + 1])
         if segments[last][2] < DETACHED_SHARE * top:
             last -= 1
-        elif segments[first][2] < DETACHED_SHARE * top:
+        elif segments[first][2] < LEADING_SHARE * top:
             first += 1
         else:
             break

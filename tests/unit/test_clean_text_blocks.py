@@ -166,3 +166,21 @@ def test_first_person_sentence_under_another_name_is_no_author_box() -> None:
     """'I'm told ...' under a name is a quote in the story, not a bio."""
     line = "I'm told the terminal will open in March, the harbour master said on Friday."
     assert not opens_author_box(["Jane Roe", line], 0)
+
+
+PROMO = [
+    "Our newsletter brings you the best of the harbour, the ferries and the coast every "
+    "Friday morning, with tips from our reporters and offers from local businesses.",
+    "Thousands of readers already rely on it to plan their weekends on the islands, and "
+    "it costs nothing: you can unsubscribe at any time with a single click.",
+]
+
+
+def test_trailing_island_behind_chrome_is_cut_but_a_leading_one_stays() -> None:
+    """Behind a chrome run, a trailing island with a third of the story's prose is a promo
+    and goes; before the story, an island that size is its intro and stays."""
+    chrome = ["Share", "Tweet", "Email", "Print"]
+    after = clean_text("\n".join([*STORY, *chrome, *PROMO]), RULES).paragraphs
+    assert after == tuple(STORY)
+    before = clean_text("\n".join([*PROMO, *chrome, *STORY]), RULES).paragraphs
+    assert before == (*PROMO, *STORY)
