@@ -208,11 +208,20 @@ def trim_detached(
     )
 
 
+_FIELD = re.compile(r"[A-Z][\w ()/&'.-]{0,30}: \S")  # "Average GPA: 3.7", "Weight (kg): 12"
+
+
+def _is_field_list(items: Sequence[str]) -> bool:
+    """Whether at least half of ``items`` are "Field: value" pairs (a spec or fact box)."""
+    return sum(1 for item in items if _FIELD.match(item)) * 2 >= len(items)
+
+
 def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
     """Return the indexes of ``lines`` outside runs of LINK_RUN or more link-like lines.
 
     A run right after a line that ends in a colon ("The plan includes:") is the
-    story's own list and stays.
+    story's own list and stays, and so does a run of "Field: value" pairs ("Location:
+    Boston", "Class Size: 433"): a fact box, not links.
     """
     chrome = [is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
     keep: list[int] = []
@@ -221,7 +230,11 @@ def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
         j = i
         while j < len(lines) and chrome[j]:
             j += 1
-        if j - i >= LINK_RUN and not (i > 0 and lines[i - 1].endswith(":")):
+        if (
+            j - i >= LINK_RUN
+            and not (i > 0 and lines[i - 1].endswith(":"))
+            and not _is_field_list(lines[i:j])
+        ):
             i = j
             continue
         keep.extend(range(i, max(j, i + 1)))

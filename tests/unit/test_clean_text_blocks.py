@@ -184,3 +184,17 @@ def test_trailing_island_behind_chrome_is_cut_but_a_leading_one_stays() -> None:
     assert after == tuple(STORY)
     before = clean_text("\n".join([*PROMO, *chrome, *STORY]), RULES).paragraphs
     assert before == (*PROMO, *STORY)
+
+
+def test_fact_box_of_field_value_pairs_is_kept() -> None:
+    """Short 'Field: value' lines are the story's fact box, not a link list."""
+    facts = ["Location: Harbour Road", "Berths: 2", "Opening: March", "Cost: 40 million euros"]
+    text = "\n".join([*STORY[:3], *facts, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (*STORY[:3], *facts, *STORY[3:])
+
+
+def test_links_with_a_colon_inside_are_still_a_link_list() -> None:
+    """A run of links where few lines are 'Field: value' pairs is still dropped."""
+    links = ["Ferry news", "Port strike: day 3", "Timetables", "Fares and passes"]
+    text = "\n".join([*STORY[:3], *links, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
