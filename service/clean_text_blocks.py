@@ -211,6 +211,14 @@ def trim_detached(
 _FIELD = re.compile(r"[A-Z][\w ()/&'.-]{0,30}: \S")  # "Average GPA: 3.7", "Weight (kg): 12"
 
 
+_LIST_HEAD = re.compile(  # a heading over the story's own short list, colon or not
+    r"(?:pros|cons|pros (?:and|&) cons|advantages|disadvantages|benefits|drawbacks|highlights"
+    r"|what we (?:like|liked|don.t like|didn.t like)|the good|the bad|ingredients|equipment"
+    r"|(?:what )?you.ll need|requirements|(?:key )?features|specs|specifications)\W*",
+    re.IGNORECASE,
+)
+
+
 def _is_field_list(items: Sequence[str]) -> bool:
     """Whether at least half of ``items`` are "Field: value" pairs (a spec or fact box)."""
     return sum(1 for item in items if _FIELD.match(item)) * 2 >= len(items)
@@ -220,8 +228,9 @@ def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
     """Return the indexes of ``lines`` outside runs of LINK_RUN or more link-like lines.
 
     A run right after a line that ends in a colon ("The plan includes:") is the
-    story's own list and stays, and so does a run of "Field: value" pairs ("Location:
-    Boston", "Class Size: 433"): a fact box, not links.
+    story's own list and stays, and so does a run headed by "Pros", "Ingredients" or
+    the like, and a run of "Field: value" pairs ("Location: Boston", "Class Size:
+    433"): a fact box, not links.
     """
     chrome = [is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
     keep: list[int] = []
@@ -233,6 +242,7 @@ def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
         if (
             j - i >= LINK_RUN
             and not (i > 0 and lines[i - 1].endswith(":"))
+            and _LIST_HEAD.fullmatch(lines[i]) is None
             and not _is_field_list(lines[i:j])
         ):
             i = j

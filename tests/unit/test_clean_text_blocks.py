@@ -198,3 +198,14 @@ def test_links_with_a_colon_inside_are_still_a_link_list() -> None:
     links = ["Ferry news", "Port strike: day 3", "Timetables", "Fares and passes"]
     text = "\n".join([*STORY[:3], *links, *STORY[3:]])
     assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_list_under_a_pros_heading_is_kept() -> None:
+    """'Pros' or 'Ingredients' over short items heads the story's list, not links."""
+    for head in ("Pros", "Ingredients"):
+        items = [head, "Quiet engines", "Large car deck", "Cheap fares"]
+        text = "\n".join([*STORY[:3], *items, *STORY[3:]])
+        assert clean_text(text, RULES).paragraphs == (*STORY[:3], *items, *STORY[3:])
+    links = ["Products", "Quiet engines", "Large car deck", "Cheap fares"]
+    text = "\n".join([*STORY[:3], *links, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
