@@ -224,13 +224,29 @@ def _is_field_list(items: Sequence[str]) -> bool:
     return sum(1 for item in items if _FIELD.match(item)) * 2 >= len(items)
 
 
+def _is_phrase_list(items: Sequence[str]) -> bool:
+    """Whether 3 in 5 of ``items`` are sentence-case phrases ("Venue setup", "Regular
+    self-audits"): list items, where links and menus are Title Case or single words."""
+    phrases = 0
+    for item in items:
+        words = item.split()
+        if (
+            len(words) >= 2
+            and words[0][:1].isupper()
+            and not any(w[:1].isupper() for w in words[1:])
+        ):
+            phrases += 1
+    return phrases * 5 >= len(items) * 3
+
+
 def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
     """Return the indexes of ``lines`` outside runs of LINK_RUN or more link-like lines.
 
     A run right after a line that ends in a colon ("The plan includes:") is the
     story's own list and stays, and so does a run headed by "Pros", "Ingredients" or
-    the like, and a run of "Field: value" pairs ("Location: Boston", "Class Size:
-    433"): a fact box, not links.
+    the like, a run of "Field: value" pairs ("Location: Boston", "Class Size: 433"): a
+    fact box, not links, and a run of sentence-case phrases under a line that does not
+    end a sentence (a heading or a question: "What does a caterer offer?").
     """
     chrome = [is_chrome_like(line, n) for line, n in zip(lines, words, strict=True)]
     keep: list[int] = []
@@ -244,6 +260,7 @@ def drop_link_runs(lines: list[str], words: list[int]) -> list[int]:
             and not (i > 0 and lines[i - 1].endswith(":"))
             and _LIST_HEAD.fullmatch(lines[i]) is None
             and not _is_field_list(lines[i:j])
+            and not (i > 0 and not lines[i - 1].endswith(".") and _is_phrase_list(lines[i:j]))
         ):
             i = j
             continue

@@ -209,3 +209,19 @@ def test_list_under_a_pros_heading_is_kept() -> None:
     links = ["Products", "Quiet engines", "Large car deck", "Cheap fares"]
     text = "\n".join([*STORY[:3], *links, *STORY[3:]])
     assert clean_text(text, RULES).paragraphs == tuple(STORY)
+
+
+def test_phrase_list_under_a_heading_is_kept() -> None:
+    """Sentence-case phrases under a heading or a question are the story's list."""
+    head = "What does the new terminal offer?"
+    items = ["Two covered berths", "A heated waiting room", "Secure bicycle parking"]
+    text = "\n".join([*STORY[:3], head, *items, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == (*STORY[:3], head, *items, *STORY[3:])
+
+
+def test_title_case_links_under_a_heading_are_dropped() -> None:
+    """Title Case links under a heading are still a link list."""
+    head = "Popular in Travel"
+    links = ["Ferry Fares Rise", "New Bridge Opens", "Island Guide"]
+    text = "\n".join([*STORY[:3], head, *links, *STORY[3:]])
+    assert clean_text(text, RULES).paragraphs == tuple(STORY)
