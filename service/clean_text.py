@@ -102,10 +102,9 @@ def select_body(
     lines, learned = join_wrapped(lines, [is_learned(line) for line in lines])
     words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
     prose = [is_prose(line, n) for line, n in zip(lines, words, strict=True)]
-    ruled = [p and rules.drops(line) for line, p in zip(lines, prose, strict=True)]
     scores = [
-        LEARNED_PENALTY if gone else 0.0 if out else line_score(line, n, p)
-        for line, n, p, gone, out in zip(lines, words, prose, learned, ruled, strict=True)
+        LEARNED_PENALTY if gone else line_score(line, n, p)
+        for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
     ]
     end, sidebar = cut_trailing_block(lines, prose, scores, rules)
     kept = range(end)
@@ -113,10 +112,19 @@ def select_body(
     for i in sidebar:  # a sidebar line is never body, whatever its length
         scores[i] = min(0.0, scores[i])
     start, stop = densest_span(scores)
+    first_span = range(start, stop)
+    ruled = {i for i in first_span if prose[i] and rules.drops(lines[i])}
+    if ruled:  # prose the rules drop (a cookie notice) is no evidence: choose again without it
+        for i in ruled:
+            scores[i] = 0.0
+        start, stop = densest_span(scores)
     if stop > start:
         start, stop = widen(kept, start, stop, lines, words, learned)
     span = kept[start:stop]
-    dropped = [learned[i] or ruled[i] or (not prose[i] and rules.drops(lines[i])) for i in span]
+    dropped = [
+        learned[i] or i in ruled or (not (prose[i] and i in first_span) and rules.drops(lines[i]))
+        for i in span
+    ]
     first, stop = trim_detached(span, prose, lines, dropped)
     body = [
         i

@@ -51,7 +51,7 @@ class SourceRules:
     drop_at_start: re.Pattern[str] | None = None  # lower-case ``^``-anchored drop_lines
     drop_at_start_any_case: re.Pattern[str] | None = None  # the other ``^``-anchored ones
     drop_anywhere: tuple[tuple[str, re.Pattern[str], bool], ...] = ()  # (literal, rule, lower)
-    drop_phrases: tuple[str, ...] = ()  # casefolded
+    drop_phrases: re.Pattern[str] | None = None  # all drop_phrases, escaped, lower-case
     block_start: re.Pattern[str] | None = None  # lower-case block_starts
     block_start_any_case: re.Pattern[str] | None = None
     button: re.Pattern[str] | None = None  # all drop_buttons, case-insensitive
@@ -71,7 +71,7 @@ class SourceRules:
         for literal, rule, lower in self.drop_anywhere:
             if literal in lowered and rule.search(lowered if lower else line) is not None:
                 return True
-        return any(phrase in lowered for phrase in self.drop_phrases)
+        return self.drop_phrases is not None and self.drop_phrases.search(lowered) is not None
 
     def starts_block(self, line: str) -> bool:
         """Return whether ``line`` opens a trailing block (related links, read more)."""
@@ -169,7 +169,7 @@ def _compile(
             for p in drop
             if not p.startswith("^")
         ),
-        drop_phrases=tuple(p.lower() for p in get("drop_phrases")),
+        drop_phrases=_alternation([re.escape(p.lower()) for p in get("drop_phrases")], 0),
         block_start=_alternation([p for p in blocks if _is_lower(p)], 0),
         block_start_any_case=_alternation([p for p in blocks if not _is_lower(p)]),
         button=_alternation(get("drop_buttons")),
