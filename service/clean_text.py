@@ -2,8 +2,9 @@
 
 Pure functions over strings. Hard-wrapped paragraphs are rejoined first (a paragraph
 comes out as one line). The body is the densest run of prose lines (see
-:mod:`service.clean_text_lines`; prose the rules drop, such as a long cookie notice or
-disclaimer, counts for nothing there), minus lines that the rules or the source's learned
+:mod:`service.clean_text_lines`; when the rules drop prose lines in it, such as a long
+cookie notice or disclaimer, the run is chosen again with those counting for nothing),
+minus lines that the rules or the source's learned
 boilerplate mark, minus trailing "also read / related / more" blocks and runs of
 link-like short lines, minus prose islands (author box, promo, comments) that a run
 of chrome cuts off from the story, minus second copies of repeated lines and

@@ -43,12 +43,10 @@ _BIO = re.compile(
     r"|covers|has written|writes about|passionate about)\b",
     re.IGNORECASE,
 )
-_REVIEWER = re.compile(
-    r"[A-Z][a-z]+(?: [A-Z][a-z]+)?(?: [A-Z]\.){1,2}"
-)  # "Dawn H.", "Miranda E. R."
-_COMMENTS_HINT = re.compile(
-    "comment|respons|repl|thought|interaction|says|writes"
-)  # cheap pre-test
+# a review's signature: "Dawn H.", "Miranda E. R."
+_REVIEWER = re.compile(r"[A-Z][a-z]+(?: [A-Z][a-z]+)?(?: [A-Z]\.){1,2}")
+# a cheap pre-test for _COMMENTS_HEADING, on the lower-cased line
+_COMMENTS_HINT = re.compile("comment|respons|repl|thought|interaction|says|writes")
 _I_AM = ("I'm ", "I\u2019m ", "I am ", "Hi, I'm ", "Hi, I\u2019m ", "Hi! I'm ", "Hi! I\u2019m ")
 _COMMENTS_HEADING = re.compile(
     r"(?:(?:\d+|one|no) (?:comments?|responses?|replies|thoughts)(?: (?:on|to) .+)?"
@@ -65,8 +63,9 @@ def opens_comments(line: str) -> bool:
     """Return whether ``line`` heads a comment section.
 
     "12 Comments", "Comments (4)", "3 thoughts on \u201cTitle\u201d", "Reader
-    Interactions", "Leave a Reply Cancel reply" do; "Comments?" or "Response:" (a
-    question to readers, a Q&A label) do not.
+    Interactions", "Leave a Reply Cancel reply" do, and so does a comment's byline
+    ("Jane Roe says:", "by jroe ( 1234 ) writes:"); "Comments?", "Response:" (a
+    question to readers, a Q&A label) or "She says:" (a quote in the story) do not.
     """
     if len(line) > MAX_COMMENTS_HEADING_CHARS:
         return False
@@ -81,7 +80,8 @@ def opens_author_box(lines: Sequence[str], i: int) -> bool:
 
     The name (one to four capitalised words, "By " allowed) is followed, at most one
     short line (a job title) later, by a bio that opens with the name or the first
-    name and says what the person does ("Jane Roe is a senior reporter who ...").
+    name and says what the person does ("Jane Roe is a senior reporter who ..."), or
+    in which the author introduces themselves ("I'm Jane, and I ...").
     """
     line = lines[i]
     if len(line) > 40 or _NAME.fullmatch(line) is None:
