@@ -94,6 +94,7 @@ def test_identical_quotes_in_different_paragraphs_stay() -> None:
         "Loading...",
         "Loading prices for your region\u2026",
         "Learn more about the Harbour Studies MBA Program",
+        "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.",
     ],
 )
 def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
@@ -112,6 +113,7 @@ def test_chrome_vocabulary_lines_are_dropped(line: str) -> None:
         "The museum said the exhibition was made possible courtesy of a grant from the city.",
         "Loading the cars onto the ferry took three hours, the crew said...",
         "Learn more about the new timetable at the harbour office.",
+        "Printers filled the proof with lorem ipsum, a scrambled passage of Cicero.",
     ],
 )
 def test_body_sentences_near_chrome_vocabulary_are_kept(line: str) -> None:
