@@ -61,9 +61,6 @@ transaction.state.log.num.partitions=10
 group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 num.recovery.threads.per.data.dir=4
-# A deleted topic's files go after 1 s, not 60: bench/throughput.py waits for them to go
-# (and syncs) before each measurement, so one contender's cleanup I/O does not stall the next.
-file.delete.delay.ms=1000
 PROPS
   if [ ! -f "$dir/data/meta.properties" ]; then
     java -cp "$lib/*" kafka.tools.StorageTool format --ignore-formatted \
