@@ -331,8 +331,8 @@ async def settle_disk(limit_s: float = 30.0) -> None:
     """Wait until the broker has removed deleted topics' files, then flush dirty pages.
 
     A contender's topics are deleted after its run; the broker removes their files a little
-    later (``file.delete.delay.ms``, 1 s on the local broker) and the kernel writes back
-    what is dirty. On a one-disk machine that I/O made fsync (the dedup log's, before every
+    later (``file.delete.delay.ms``, 60 s by default; we wait at most ``limit_s``) and the
+    kernel writes back what is dirty. On a one-disk machine that I/O made fsync (the dedup log's, before every
     commit) stall for up to ~470 ms in the next contender's run; measured here, it would
     be charged to the wrong contender.
     """
