@@ -123,11 +123,7 @@ def cut_trailing_block(
     before = 0
     skipping = False
     for i, line in enumerate(lines):
-        if (
-            before >= COMMENTS_MIN_CHARS
-            and len(line) <= MAX_COMMENTS_HEADING_CHARS
-            and opens_comments(line)
-        ):
+        if before >= COMMENTS_MIN_CHARS and opens_comments(line):
             return i, sidebar  # comments end the story, however much they run on
         if (len(line) <= MAX_BLOCK_START_CHARS and rules.starts_block(line)) or (
             before * 2 >= total and before > 0 and opens_author_box(lines, i)
