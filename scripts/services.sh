@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start, stop or check the local Kafka (KRaft, single node) and Redis used by the demo and tests.
+# Start, stop or check the local Kafka (KRaft: one controller, one broker) and Redis used by the
+# demo and tests.
 #
 #   scripts/services.sh start [kafka|redis|all]   idempotent: a running service is left alone
 #   scripts/services.sh stop  [kafka|redis|all]
@@ -37,21 +38,69 @@ fetch_kafka() {
   touch "$lib/.complete"
 }
 
+# Kafka runs as two processes, a KRaft controller and a broker, as in production. A combined
+# controller+broker node restarted after a kill -9 briefly acts on its pre-crash metadata (it
+# is still every partition's leader there) before it fences its own old incarnation: in that
+# window its transaction coordinator can write a transaction's commit markers, which the
+# epoch change then truncates away, leaving the transaction's records to be committed later by
+# an unrelated marker (a fault run found a republished record that way). A broker restarted
+# against a running controller catches up with the controller's view first, provided the
+# controller has fenced the dead broker by then: hence the short broker session (2 s; a JVM
+# restart takes longer). Kafka 4.4's transaction coordinator also drops, as "likely deleted",
+# the markers of any partition that has no leader at that moment, which is every partition
+# of a single-broker cluster while its broker is fenced.
+kafka_props() {  # role node_id listeners state-subdir
+  cat <<PROPS
+process.roles=$1
+node.id=$2
+controller.quorum.voters=3000@127.0.0.1:$controller_port
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$3
+log.dirs=$state/$4/data
+PROPS
+}
+
+start_jvm() {  # name min-heap max-heap port: start one Kafka process, wait for its port
+  local name=$1 xms=$2 xmx=$3 port=$4 dir=$state/$1
+  if [ ! -f "$dir/data/meta.properties" ]; then
+    java -cp "$lib/*" kafka.tools.StorageTool format --ignore-formatted -t "$(cat "$state/cluster.id")" \
+      -c "$dir/server.properties" >"$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
+  fi
+  nohup java -Xms"$xms" -Xmx"$xmx" -XX:+UseG1GC \
+    -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.yaml" \
+    -cp "$lib/*" kafka.Kafka "$dir/server.properties" >"$dir/$name.log" 2>&1 &
+  echo $! >"$dir/pid"
+  local start=$SECONDS
+  until port_open "$port"; do
+    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then tail -30 "$dir/$name.log" >&2; log "$name exited"; exit 1; fi
+    [ $((SECONDS - start)) -lt "$start_timeout" ] || { tail -30 "$dir/$name.log" >&2; log "$name not up after $start_timeout s"; exit 1; }
+    sleep 0.5
+  done
+  log "$name up after $((SECONDS - start)) s"
+}
+
 start_kafka() {
   if port_open "$kafka_port"; then log "kafka already listening on 127.0.0.1:$kafka_port"; return 0; fi
   command -v java >/dev/null || { log "Java 17+ is required for Kafka"; exit 1; }
   fetch_kafka
-  local dir=$state/kafka
-  mkdir -p "$dir"
-  cat >"$dir/server.properties" <<PROPS
-process.roles=broker,controller
-node.id=1
-controller.quorum.voters=1@127.0.0.1:$controller_port
-listeners=PLAINTEXT://127.0.0.1:$kafka_port,CONTROLLER://127.0.0.1:$controller_port
+  if [ -d "$state/kafka/data" ] && [ ! -f "$state/cluster.id" ]; then
+    log "wiping $state/kafka: it holds a single-process (combined) node from an older version of this script"
+    rm -rf "$state/kafka"
+  fi
+  mkdir -p "$state/kafka" "$state/controller"
+  [ -f "$state/cluster.id" ] || java -cp "$lib/*" kafka.tools.StorageTool random-uuid >"$state/cluster.id"
+  log "starting kafka $kafka_version: controller on 127.0.0.1:$controller_port, broker on 127.0.0.1:$kafka_port"
+  if ! port_open "$controller_port"; then
+    { kafka_props controller 3000 "CONTROLLER://127.0.0.1:$controller_port" controller
+      echo "broker.session.timeout.ms=2000"
+    } >"$state/controller/server.properties"
+    start_jvm controller 128m 256m "$controller_port"
+  fi
+  { kafka_props broker 1 "PLAINTEXT://127.0.0.1:$kafka_port" kafka
+    cat <<PROPS
 advertised.listeners=PLAINTEXT://127.0.0.1:$kafka_port
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-log.dirs=$dir/data
+broker.heartbeat.interval.ms=500
 num.partitions=4
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=10
@@ -62,23 +111,8 @@ group.initial.rebalance.delay.ms=0
 auto.create.topics.enable=true
 num.recovery.threads.per.data.dir=4
 PROPS
-  if [ ! -f "$dir/data/meta.properties" ]; then
-    java -cp "$lib/*" kafka.tools.StorageTool format --ignore-formatted \
-      -t "$(java -cp "$lib/*" kafka.tools.StorageTool random-uuid)" -c "$dir/server.properties" >"$dir/format.log" 2>&1 \
-      || { cat "$dir/format.log" >&2; exit 1; }
-  fi
-  log "starting kafka $kafka_version on 127.0.0.1:$kafka_port"
-  nohup java -Xms256m -Xmx1g -XX:+UseG1GC \
-    -Dlog4j2.configurationFile="$root/scripts/kafka/log4j2.yaml" \
-    -cp "$lib/*" kafka.Kafka "$dir/server.properties" >"$dir/broker.log" 2>&1 &
-  echo $! >"$dir/pid"
-  local start=$SECONDS
-  until port_open "$kafka_port"; do
-    if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then tail -30 "$dir/broker.log" >&2; log "kafka exited"; exit 1; fi
-    [ $((SECONDS - start)) -lt "$start_timeout" ] || { tail -30 "$dir/broker.log" >&2; log "kafka not up after $start_timeout s"; exit 1; }
-    sleep 0.5
-  done
-  log "kafka up after $((SECONDS - start)) s"
+  } >"$state/kafka/server.properties"
+  start_jvm kafka 256m 1g "$kafka_port"
 }
 
 start_redis() {
@@ -117,8 +151,8 @@ status() {
 cmd=${1:-status}; what=${2:-all}
 case "$cmd" in
   start) [ "$what" = redis ] || start_kafka; [ "$what" = kafka ] || start_redis ;;
-  stop) [ "$what" = redis ] || stop_one kafka; [ "$what" = kafka ] || stop_one redis ;;
-  reset) stop_one kafka; stop_one redis; rm -rf "$state"; start_kafka; start_redis ;;
+  stop) [ "$what" = redis ] || { stop_one kafka; stop_one controller; }; [ "$what" = kafka ] || stop_one redis ;;
+  reset) stop_one kafka; stop_one controller; stop_one redis; rm -rf "$state"; start_kafka; start_redis ;;
   status) status ;;
   fetch) fetch_kafka ;;
   *) echo "usage: $0 start|stop|status|reset|fetch [kafka|redis|all]" >&2; exit 2 ;;
