@@ -55,6 +55,12 @@ OWN_DEADLINE_S = 15.0  # one attempt to settle a partition's transaction and rea
 RETRY_BACKOFF_MS = 20
 
 
+class StaleCommit(KafkaError):  # type: ignore[misc]
+    """The broker answered a committed offset below one it acknowledged to this process."""
+
+    retriable = True
+
+
 @dataclass(frozen=True, slots=True)
 class _Chunk:
     """A chunk run through the pipeline: outcomes and encoded outputs per partition."""
@@ -318,14 +324,16 @@ class KafkaService:
     async def _rewind(self, tp: TopicPartition) -> None:
         """Re-own ``tp`` so uncommitted records are processed again.
 
-        Retries with backoff while the broker is unreachable, until it succeeds or the
-        service is stopping; then the partition is dropped (nothing more is committed for
-        it, so nothing is lost).
+        Retries with backoff while the broker is unreachable or answers a committed offset
+        below this process's last acknowledged commit, until it succeeds or the service is
+        stopping; then the partition is dropped (nothing more is committed for it, so
+        nothing is lost).
         """
+        floor = self._next.get(tp)
         delay = 0.5
         while not self._stopping.is_set():
             try:
-                await asyncio.wait_for(self.own(tp), OWN_DEADLINE_S)
+                await asyncio.wait_for(self.own(tp, floor), OWN_DEADLINE_S)
                 return
             except (KafkaError, TimeoutError) as exc:
                 log.warning(
@@ -339,8 +347,13 @@ class KafkaService:
         self._next.pop(tp, None)
         self._owner.pop(tp, None)
 
-    async def own(self, tp: TopicPartition) -> None:
-        """Take a partition: settle its pending transaction, then seek to its committed offset."""
+    async def own(self, tp: TopicPartition, floor: int | None = None) -> None:
+        """Take a partition: settle its pending transaction, then seek to its committed offset.
+
+        ``floor`` is the offset of a commit already acknowledged to this process: an answer
+        below it is one the broker has not caught up with yet (seen right after a broker
+        restart) and raises :class:`StaleCommit`, to be retried.
+        """
         if self.eos:
             await _discard(self._producers.pop(tp, None), 5)  # from an attempt that timed out
             producer = self._producer(f"{self.s.group_id}-{tp.topic}-{tp.partition}")
@@ -351,6 +364,8 @@ class KafkaService:
                 raise
             self._producers[tp] = producer
         committed = await committed_offset(self.consumer, tp)  # not consumer.committed()
+        if floor is not None and (committed or 0) < floor:
+            raise StaleCommit(f"partition {tp.partition}: committed {committed} < {floor}")
         self._buffer.drop(tp)  # buffered records are re-read from the commit, in order
         if committed is None:
             await self.consumer.seek_to_beginning(tp)  # auto_offset_reset=earliest
