@@ -145,8 +145,9 @@ class KafkaService:
 
         Fetched records wait in a :class:`ChunkBuffer` and are committed in chunks of
         about ``commit_interval_ms`` of pipeline time (at most ``commit_max_records``).
-        When a whole chunk is waiting, the pipeline runs it while the previous one commits
-        (otherwise the commit finishes first and the buffer is topped up with what was
+        The buffer is topped up with what the consumer has already fetched before every
+        chunk. When a whole chunk is waiting, the pipeline runs it while the previous one
+        commits (otherwise the commit finishes first and the buffer is topped up with what was
         fetched meanwhile, so chunks stay large); a partition whose commit failed, or that
         changed hands meanwhile, drops its share of the next chunk (it is read again from
         the committed offset).
@@ -155,18 +156,20 @@ class KafkaService:
         committing: asyncio.Task[None] | None = None
         try:
             while not stop.is_set():
+                if not self._buffer.full():  # top up with what was fetched meanwhile
+                    idle = committing is None and not self._buffer  # only then wait for more
+                    self._buffer.add(
+                        await self.consumer.getmany(
+                            timeout_ms=self.s.commit_interval_ms if idle else 0,
+                            max_records=self.s.commit_max_records,
+                        )
+                    )
                 if committing is not None and not self._buffer.full():
                     # Overlap only a whole chunk with the commit: a partial one would commit
                     # as a small transaction while more records arrive during the commit.
                     await committing
                     committing = None
-                if not self._buffer.full():  # top up with what was fetched meanwhile
-                    self._buffer.add(
-                        await self.consumer.getmany(
-                            timeout_ms=0 if self._buffer else self.s.commit_interval_ms,
-                            max_records=self.s.commit_max_records,
-                        )
-                    )
+                    continue
                 prepared = await self._prepare(self._buffer.take(self._next))
                 if committing is not None:
                     await committing  # one commit at a time: a partition's order holds
