@@ -144,6 +144,7 @@ stop_one() {
 }
 
 status() {
+  port_open "$controller_port" && echo "kafka controller: up (127.0.0.1:$controller_port)" || echo "kafka controller: down"
   port_open "$kafka_port" && echo "kafka: up (127.0.0.1:$kafka_port, $kafka_version)" || echo "kafka: down"
   port_open "$redis_port" && echo "redis: up (127.0.0.1:$redis_port)" || echo "redis: down"
 }
