@@ -40,15 +40,14 @@ fetch_kafka() {
 
 # Kafka runs as two processes, a KRaft controller and a broker, as in production. A combined
 # controller+broker node restarted after a kill -9 briefly acts on its pre-crash metadata (it
-# is still every partition's leader there) before it fences its own old incarnation: in that
-# window its transaction coordinator can write a transaction's commit markers, which the
-# epoch change then truncates away, leaving the transaction's records to be committed later by
-# an unrelated marker (a fault run found a republished record that way). A broker restarted
-# against a running controller catches up with the controller's view first, provided the
-# controller has fenced the dead broker by then: hence the short broker session (2 s; a JVM
-# restart takes longer). Kafka 4.4's transaction coordinator also drops, as "likely deleted",
-# the markers of any partition that has no leader at that moment, which is every partition
-# of a single-broker cluster while its broker is fenced.
+# is still every partition's leader there) until it fences its own old incarnation, and then
+# every partition is leaderless for a moment. Kafka 4.4's transaction coordinator, completing
+# the transactions it reloaded, drops as "likely deleted" the commit markers of partitions
+# without a leader: the offset commit of such a transaction never lands and its records become
+# visible with the producer's next marker (a fault run found a repeated record that way). A
+# broker restarted against a running controller catches up with the controller's view first,
+# provided the controller has fenced the dead broker by then: hence the short broker session
+# (2 s; a JVM restart takes longer). See README, "Local Kafka".
 kafka_props() {  # role node_id listeners state-subdir
   cat <<PROPS
 process.roles=$1
