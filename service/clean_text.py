@@ -113,19 +113,16 @@ def select_body(
     for i in sidebar:  # a sidebar line is never body, whatever its length
         scores[i] = min(0.0, scores[i])
     start, stop = densest_span(scores)
-    first_span = range(start, stop)
-    ruled = {i for i in first_span if prose[i] and rules.drops(lines[i])}
-    if ruled:  # prose the rules drop (a cookie notice) is no evidence: choose again without it
-        for i in ruled:
-            scores[i] = 0.0
+    ruled = {i: rules.drops(lines[i]) for i in range(start, stop) if prose[i]}
+    if any(ruled.values()):  # prose the rules drop (a cookie notice) is no evidence:
+        for i, gone in ruled.items():  # choose again without it
+            if gone:
+                scores[i] = 0.0
         start, stop = densest_span(scores)
     if stop > start:
         start, stop = widen(kept, start, stop, lines, words, learned)
     span = kept[start:stop]
-    dropped = [
-        learned[i] or i in ruled or (not (prose[i] and i in first_span) and rules.drops(lines[i]))
-        for i in span
-    ]
+    dropped = [learned[i] or (ruled[i] if i in ruled else rules.drops(lines[i])) for i in span]
     first, stop = trim_detached(span, prose, lines, dropped)
     body = [
         i
