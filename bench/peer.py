@@ -7,11 +7,11 @@ Usage: python bench/peer.py MODE --raw-topic T --out-topic T [--dup-topic T] --g
 
 MODE ``passthrough``: consume → produce each record unchanged → commit. The transport limit:
 the same client settings as ``cleanwire run`` (read_committed consumer, manual commits,
-16 MiB/4 MiB fetch limits, idempotent acks=all producers with linger 5 ms and 20 ms retry backoff, uvloop, batches
-of up to 500 records per poll of 100 ms; exactly-once =
-one transactional producer per input partition committing the partition's outputs and
-offsets in one transaction, partitions committed concurrently; at-least-once = send all,
-await the acks, commit).
+16 MiB/4 MiB fetch limits, idempotent acks=all producers with linger 5 ms, 1 MiB batches
+and 20 ms retry backoff, uvloop, batches of up to 500 records per poll of 100 ms;
+exactly-once = one transactional producer per input partition committing the partition's
+outputs and offsets in one transaction, partitions committed concurrently; at-least-once =
+send all, await the acks, commit).
 
 MODE ``naive``: what a team would glue together by hand, per document and in the event loop:
 ``trafilatura.extract`` for HTML (text events as they are), a datasketch ``MinHashLSH``
@@ -59,6 +59,7 @@ def _producer(a: argparse.Namespace, transactional_id: str | None) -> AIOKafkaPr
     return AIOKafkaProducer(
         bootstrap_servers=a.bootstrap_servers, transactional_id=transactional_id,
         enable_idempotence=True, acks="all", max_request_size=4 * 1024**2, linger_ms=5,
+        max_batch_size=1024**2,  # as cleanwire's producers (service/kafka.py BATCH_BYTES)
         retry_backoff_ms=20,  # as cleanwire's producers (service/kafka.py RETRY_BACKOFF_MS)
     )  # fmt: skip
 

@@ -134,6 +134,7 @@ async def delete_topics(bootstrap: str, t: Topics) -> None:
 def _producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, acks="all", enable_idempotence=True, linger_ms=5,
+        max_batch_size=1024**2,
         max_request_size=8 * 1024**2,
     )  # fmt: skip
 
