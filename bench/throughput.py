@@ -2,6 +2,7 @@
 
 Usage: python bench/throughput.py [--quick] [--events 2000] [--transport-events 10000]
        [--html-share 0.3] [--dup-share 0.2] [--partitions 4] [--commit-interval-ms 100]
+       [--commit-backlog-interval-ms 500]
        [--latency-seconds 120] [--contenders a-eos,a-alo,b,b-alo,c,d,d-alo,e] [--no-latency]
        [--results bench/results.md]
 
@@ -30,8 +31,9 @@ alike. a and b find their backlog produced; c, d and e are started on an empty t
 get the backlog once all their members have joined (otherwise a worker that loads its
 model later than the other would find the backlog half done). CPU-seconds per
 1,000 articles over the same window, for the contender's process tree and for the broker
-(utime+stime from /proc); peak RSS = VmHWM. Latency: ``cleanwire run`` (exactly_once,
-``--commit-interval-ms``) under a steady offered load of 50 % and 80 % of d's rate; each
+(utime+stime from /proc); peak RSS = VmHWM. The backlogs make cleanwire's chunks grow to
+``--commit-backlog-interval-ms``; the baselines commit every poll. Latency: ``cleanwire run``
+(exactly_once, ``--commit-interval-ms``) under a steady offered load of 50 % and 80 % of d's rate; each
 event carries ``meta.sent_at`` set at send time, and the bench's read_committed consumer
 records now - sent_at for every clean and duplicate record. Stage budget from
 ``cleanwire_stage_seconds`` (sum/count per stage) scraped from d's /metrics.
@@ -253,6 +255,7 @@ def cleanwire(
             "CLEANWIRE_DUPLICATES_TOPIC": t.dups, "CLEANWIRE_DLQ_TOPIC": t.dlq,
             "CLEANWIRE_STAGES": stages, "CLEANWIRE_DELIVERY": delivery,
             "CLEANWIRE_COMMIT_INTERVAL_MS": str(args.commit_interval_ms),
+            "CLEANWIRE_COMMIT_BACKLOG_INTERVAL_MS": str(args.commit_backlog_interval_ms),
             "CLEANWIRE_METRICS_ADDR": f"127.0.0.1:{port}",
             "CLEANWIRE_STATE_DIR": f"{state}/{i}",
         }  # fmt: skip
@@ -683,7 +686,8 @@ def report(
         "",
         f"Events: {args.events} (pipeline contenders) / {args.transport_events} (transport "
         f"contenders); HTML share {args.html_share}, duplicate share {args.dup_share}, "
-        f"{args.partitions} partitions, commit interval {args.commit_interval_ms} ms, "
+        f"{args.partitions} partitions, commit interval {args.commit_interval_ms} ms "
+        f"(cleanwire: up to {args.commit_backlog_interval_ms} ms under a backlog), "
         f"stages `{args.stages}`, {args.rounds} round(s) in rotating order, median shown"
         + (
             f", after {args.warmup} unmeasured records through (a) to warm the broker. "
@@ -790,6 +794,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--peer-rounds", type=int, default=1, help="rounds for the naive peer")
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--commit-interval-ms", type=int, default=100)
+    ap.add_argument(
+        "--commit-backlog-interval-ms", type=int, default=500,
+        help="cleanwire's --commit-backlog-interval-ms (its default, 500)",
+    )  # fmt: skip
     ap.add_argument("--stages", default="clean,dedup,enrich", help="stages for d and e")
     ap.add_argument("--contenders", default=",".join(CONTENDERS))
     ap.add_argument("--latency-seconds", type=float, help="per load level (120; quick 15)")

@@ -1,12 +1,19 @@
-"""Buffer fetched records and hand them out in chunks of about one commit interval.
+"""Buffer fetched records and hand them out in chunks sized by pipeline time.
 
 Pure bookkeeping, no I/O: the Kafka shell adds what it fetched, takes a chunk, runs the
-pipeline over it and reports how long that took; the next chunk is sized so that its
-pipeline time is about ``interval_s`` (smoothed, at least 1, at most ``max_records``).
-A chunk is one commit, so latency and rebalances stay short even when a stage costs
-100 ms an article, while cheap stages still get large, efficient chunks. A chunk holds
-at most its size even when more partitions have records waiting: one record from each of
-four partitions would otherwise make the first of them wait for all four.
+pipeline over it and reports how long that took. A chunk is one commit: each partition in
+it is one transaction. The next chunk is sized so that its pipeline time is about the
+current span (smoothed, at least 1 record, at most ``max_records``):
+
+- while the service keeps up, the span is ``interval_s``: latency and rebalances stay short
+  even when a stage costs 100 ms an article, while cheap stages still get large chunks;
+- while a backlog waits (a take leaves records behind), the span doubles, up to
+  ``backlog_interval_s``, and halves back as the backlog clears. Slow stages otherwise
+  commit one article per transaction: with 60 ms an article and four partitions that cost
+  the worker 10 CPU-ms and the broker 7.5 an article, against 3.5 at least once.
+
+A chunk is filled from as few partitions as it can, served longest-ago first, so that it
+makes few transactions; a chunk never holds more than its size.
 """
 
 from __future__ import annotations
@@ -21,9 +28,13 @@ M = TypeVar("M")
 class ChunkBuffer(Generic[K, M]):
     """Records per partition, in fetch order; see module docstring."""
 
-    def __init__(self, interval_s: float, max_records: int) -> None:
+    def __init__(
+        self, interval_s: float, max_records: int, backlog_interval_s: float = 0.0
+    ) -> None:
         self.interval_s = interval_s
+        self.backlog_interval_s = max(interval_s, backlog_interval_s)
         self.max_records = max_records
+        self.span_s = interval_s
         self.size = max_records
         self._per_record = 0.0
         self._pending: dict[K, list[M]] = {}
@@ -44,23 +55,28 @@ class ChunkBuffer(Generic[K, M]):
         self._pending.pop(key, None)
 
     def take(self, owned: Container[K]) -> dict[K, list[M]]:
-        """Remove and return the next chunk, shared fairly among owned partitions.
+        """Remove and return the next chunk, from the partitions served least recently.
 
-        A chunk never exceeds the current size: when it is smaller than the number of
-        partitions with records waiting (slow stages: often one record), it takes one
-        record from each of the partitions served least recently. Served partitions
-        move to the back of the queue, so none waits behind the others for long.
+        The chunk is filled from the partition served longest ago, then the next, until it
+        holds its size. Served partitions move to the back of the queue, so none waits
+        behind the others for more than one chunk per other partition. Records left behind
+        widen the next chunk's span (see module docstring); an emptied buffer narrows it.
         """
         for key in [k for k, v in self._pending.items() if not v or k not in owned]:
             del self._pending[key]
-        if not self._pending:
-            return {}
-        keys = list(self._pending)[: self.size]
-        share = max(1, self.size // len(keys))
         chunk: dict[K, list[M]] = {}
-        for key in keys:
+        room = self.size
+        for key in list(self._pending):
+            if room <= 0:
+                break
             records = self._pending.pop(key)
-            chunk[key], self._pending[key] = records[:share], records[share:]
+            chunk[key], self._pending[key] = records[:room], records[room:]
+            room -= len(chunk[key])
+        if self:
+            self.span_s = min(self.backlog_interval_s, self.span_s * 2)
+        else:
+            self.span_s = max(self.interval_s, self.span_s / 2)
+        self._resize()
         return chunk
 
     def observe(self, records: int, seconds: float) -> None:
@@ -69,5 +85,9 @@ class ChunkBuffer(Generic[K, M]):
         self._per_record = (
             0.7 * self._per_record + 0.3 * per_record if self._per_record else per_record
         )
-        target = self.interval_s / max(self._per_record, 1e-6)
-        self.size = max(1, min(self.max_records, int(target)))
+        self._resize()
+
+    def _resize(self) -> None:
+        if self._per_record:
+            target = self.span_s / max(self._per_record, 1e-6)
+            self.size = max(1, min(self.max_records, int(target)))

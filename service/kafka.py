@@ -111,7 +111,9 @@ class KafkaService:
         self._batches = 0
         self._gauges = dict(gauges or {})
         self._buffer: ChunkBuffer[TopicPartition, Message] = ChunkBuffer(
-            settings.commit_interval_ms / 1000, settings.commit_max_records
+            settings.commit_interval_ms / 1000,
+            settings.commit_max_records,
+            settings.commit_backlog_interval_ms / 1000,
         )
         self._gauges_at = 0.0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
@@ -150,7 +152,8 @@ class KafkaService:
         """Process records until ``stop`` is set; the chunks in flight always complete.
 
         Fetched records wait in a :class:`ChunkBuffer` and are committed in chunks of
-        about ``commit_interval_ms`` of pipeline time (at most ``commit_max_records``).
+        about ``commit_interval_ms`` of pipeline time, growing up to
+        ``commit_backlog_interval_ms`` while a backlog waits (at most ``commit_max_records``).
         The buffer is topped up with what the consumer has already fetched before every
         chunk. When a whole chunk is waiting, the pipeline runs it while the previous one
         commits (otherwise the commit finishes first and the buffer is topped up with what was

@@ -104,7 +104,23 @@ OPTIONS: tuple[Option, ...] = (
         "run",
         choices=("exactly_once", "at_least_once"),
     ),
-    Option("commit_interval_ms", 100, "Longest time between commits (ms).", "run", type=int),
+    Option(
+        "commit_interval_ms",
+        100,
+        "Pipeline time per chunk while keeping up (ms); a chunk commits as one transaction"
+        " per partition in it.",
+        "run",
+        type=int,
+    ),
+    Option(
+        "commit_backlog_interval_ms",
+        500,
+        "While a backlog waits, chunks grow (doubling) up to this much pipeline time (ms):"
+        " fewer, larger transactions; back to --commit-interval-ms as it clears. A value"
+        " not above --commit-interval-ms turns the growth off.",
+        "run",
+        type=int,
+    ),
     Option(
         "commit_max_records",
         500,
@@ -216,6 +232,7 @@ class Settings:
     dlq_topic: str
     delivery: str
     commit_interval_ms: int
+    commit_backlog_interval_ms: int
     commit_max_records: int
     fetch_max_bytes: int
     max_partition_fetch_bytes: int

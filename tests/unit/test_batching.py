@@ -1,16 +1,16 @@
-"""ChunkBuffer: chunks sized to the commit interval, fair across partitions, in order."""
+"""ChunkBuffer: chunks sized by pipeline time, few partitions each, in turn, in order."""
 
 from __future__ import annotations
 
 from service.batching import ChunkBuffer
 
 
-def test_chunks_keep_fetch_order_and_share_partitions() -> None:
-    """Each partition's records come out in order, split fairly between partitions."""
+def test_chunks_keep_fetch_order_and_fill_from_few_partitions() -> None:
+    """Each partition's records come out in order; a chunk fills from one partition first."""
     buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=4)
-    buf.add({"p0": [0, 1, 2, 3], "p1": [10, 11]})
-    assert buf.take({"p0", "p1"}) == {"p0": [0, 1], "p1": [10, 11]}
-    assert buf.take({"p0", "p1"}) == {"p0": [2, 3]}
+    buf.add({"p0": [0, 1, 2, 3, 4], "p1": [10, 11]})
+    assert buf.take({"p0", "p1"}) == {"p0": [0, 1, 2, 3]}
+    assert buf.take({"p0", "p1"}) == {"p1": [10, 11], "p0": [4]}
     assert not buf
     assert buf.take({"p0", "p1"}) == {}
 
@@ -35,9 +35,38 @@ def test_small_chunks_take_partitions_in_turn() -> None:
     buf = ChunkBuffer(interval_s=0.1, max_records=500)
     buf.observe(records=10, seconds=0.4)  # 40 ms a record: two a chunk
     assert buf.size == 2
-    buf.add({"p0": [2, 3], "p1": [12], "p2": [21]})
-    assert buf.take({"p0", "p1", "p2"}) == {"p0": [2], "p1": [12]}
-    assert buf.take({"p0", "p1", "p2"}) == {"p2": [21], "p0": [3]}
+    buf.add({"p0": [2, 3, 4], "p1": [12], "p2": [21]})
+    assert buf.take({"p0", "p1", "p2"}) == {"p0": [2, 3]}
+    assert buf.take({"p0", "p1", "p2"}) == {"p1": [12], "p2": [21]}
+    assert buf.take({"p0", "p1", "p2"}) == {"p0": [4]}
+
+
+def test_a_backlog_widens_chunks_and_its_end_narrows_them() -> None:
+    """Records left behind double the span up to the backlog interval; an empty buffer halves it."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(
+        interval_s=0.1, max_records=500, backlog_interval_s=0.5
+    )
+    buf.observe(records=10, seconds=0.6)  # 60 ms a record: one a chunk at 100 ms
+    assert buf.size == 1
+    buf.add({"p0": list(range(100))})
+    sizes = [len(buf.take({"p0"})["p0"]) for _ in range(5)]
+    assert sizes == [1, 3, 6, 8, 8]  # spans 0.1, 0.2, 0.4, 0.5 (the cap), 0.5
+    assert buf.span_s == 0.5
+    buf.drop("p0")
+    buf.add({"p0": [100]})
+    assert buf.take({"p0"}) == {"p0": [100]}  # the backlog is gone: half the span
+    assert (buf.span_s, buf.size) == (0.25, 4)
+    assert buf.take({"p0"}) == {}
+    assert (buf.span_s, buf.size) == (0.125, 2)
+    assert buf.take({"p0"}) == {}
+    assert (buf.span_s, buf.size) == (0.1, 1)  # never below the interval
+
+
+def test_no_backlog_interval_means_no_growth() -> None:
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=500)
+    buf.observe(records=10, seconds=0.6)
+    buf.add({"p0": list(range(10))})
+    assert [len(buf.take({"p0"})["p0"]) for _ in range(3)] == [1, 1, 1]
 
 
 def test_full_when_a_whole_chunk_is_waiting() -> None:
