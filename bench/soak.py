@@ -36,6 +36,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--partitions", type=int, default=4)
     ap.add_argument("--commit-interval-ms", type=int, default=100)
+    ap.add_argument("--commit-backlog-interval-ms", type=int, default=500)
     ap.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     ap.add_argument("--timeout", type=float, default=300.0)
     a = ap.parse_args()

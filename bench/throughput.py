@@ -732,7 +732,8 @@ def report(
         L += [
             "",
             f"Latency: full `cleanwire run`, exactly_once, commit interval "
-            f"{args.commit_interval_ms} ms, steady offered load for {args.latency_seconds:.0f} s "
+            f"{args.commit_interval_ms} ms (up to {args.commit_backlog_interval_ms} ms under a "
+            f"backlog), steady offered load for {args.latency_seconds:.0f} s "
             f"(first {args.latency_warmup:.0f} s excluded); raw `meta.sent_at` → record visible "
             "to a read_committed consumer.",
             "",
