@@ -32,9 +32,9 @@ get the backlog once all their members have joined (otherwise a worker that load
 model later than the other would find the backlog half done). CPU-seconds per
 1,000 articles over the same window, for the contender's process tree and for the broker
 (utime+stime from /proc); peak RSS = VmHWM. The backlogs make cleanwire's chunks grow to
-``--commit-backlog-interval-ms``; the baselines commit every poll. Latency: ``cleanwire run``
-(exactly_once, ``--commit-interval-ms``) under a steady offered load of 50 % and 80 % of d's rate; each
-event carries ``meta.sent_at`` set at send time, and the bench's read_committed consumer
+``--commit-backlog-interval-ms``; the baselines commit every poll. Latency: ``cleanwire
+run`` (exactly_once, ``--commit-interval-ms``) under a steady offered load of 50 % and 80 %
+of d's rate; each event carries ``meta.sent_at`` set at send time, and the bench's read_committed consumer
 records now - sent_at for every clean and duplicate record. Stage budget from
 ``cleanwire_stage_seconds`` (sum/count per stage) scraped from d's /metrics.
 
