@@ -34,8 +34,8 @@ model later than the other would find the backlog half done). CPU-seconds per
 (utime+stime from /proc); peak RSS = VmHWM. The backlogs make cleanwire's chunks grow to
 ``--commit-backlog-interval-ms``; the baselines commit every poll. Latency: ``cleanwire
 run`` (exactly_once, ``--commit-interval-ms``) under a steady offered load of 50 % and 80 %
-of d's rate; each event carries ``meta.sent_at`` set at send time, and the bench's read_committed consumer
-records now - sent_at for every clean and duplicate record. Stage budget from
+of d's rate; each event carries ``meta.sent_at`` set at send time, and the bench's
+read_committed consumer records now - sent_at for every clean and duplicate record. Stage budget from
 ``cleanwire_stage_seconds`` (sum/count per stage) scraped from d's /metrics.
 
 Prints every number and writes a Markdown table to ``--results``. The machine is shared
