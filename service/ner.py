@@ -179,7 +179,7 @@ class SpacyTagger:
         self,
         gazetteer: Iterable[tuple[str, EntityType]] = (),
         *,
-        batch_size: int = 32,
+        batch_size: int = 2,
         recase: bool = True,
         context: int | None = 1,
     ) -> None:
@@ -193,6 +193,10 @@ class SpacyTagger:
         with use_ops("numpy", use_blis=False):  # numpy's OpenBLAS: 4x BLIS's gemm here
             self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
         self.model_version = f"en_core_web_sm-{self._nlp.meta['version']}"
+        # spaCy's working memory grows with the tokens of one pipe() batch: 10 articles in
+        # one batch of 32 allocated 30-80 MiB above the resting RSS and gave it back after
+        # (RSS swung by 12 % in a soak once chunks grew under a backlog); batches of 2 stay
+        # within the resting heap, at the same speed (`bench/soak.py`, README Benchmarks).
         self._batch_size = batch_size
         self._recase = recase
         self._context = context
