@@ -85,6 +85,16 @@ def test_bad_input_has_its_own_reason(value: bytes, reason: str) -> None:
     assert reason_of(value) == reason
 
 
+@pytest.mark.parametrize("text", ["t", "{[{[ " * 20])
+def test_nesting_at_the_limit_parses(text: str) -> None:
+    """Eight levels pass, with or without brackets inside strings (which skip no check)."""
+    meta = b'{"a":' * 7 + b"1" + b"}" * 7
+    value = b'{"url": "https://a.com/x", "text": "' + text.encode() + b'", "meta": ' + meta + b"}"
+    assert parse(value, ORIGIN).meta == orjson.loads(meta)
+    deeper = value.replace(b'"meta": ', b'"meta": {"b":', 1)[:-1] + b"}}"
+    assert reason_of(deeper) == "too_deep"
+
+
 def test_size_is_checked_before_decoding() -> None:
     """An oversized record is rejected as too_large even when it is not UTF-8."""
     assert reason_of(b"\xff" * 5000) == "too_large"
