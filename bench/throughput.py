@@ -708,12 +708,11 @@ def report(
             f"({r.procs} proc) | {r.error} |"
         )
     L += ["", "| Ratio | value | target | met |", "|---|---:|---:|---|"]
-    for label, num, den, target in RATIOS:
-        if num in results and den in results and results[den].rate:
-            v = results[num].rate / results[den].rate
-            met = "" if target is None else ("yes" if v >= target else "**no**")
-            L.append(f"| {label} | {v:.2f}x | {'' if target is None else f'≥ {target}x'} | {met} |")
-    if "c" in results and "d" in results and results["d"].cpu_s:
+    for label, value, goal, verdict in ratios(results):
+        shown = "n/a" if value is None else f"{value:.2f}x"
+        met = {"met": "yes", "NOT met": "**no**"}.get(verdict, f"**{verdict}**" if verdict else "")
+        L.append(f"| {label} | {shown} | {'' if goal is None else f'≥ {goal}x'} | {met} |")
+    if "c" in results and "d" in results and results["d"].cpu_s and not results["c"].error:
         v = results["c"].per_k(results["c"].cpu_s) / results["d"].per_k(results["d"].cpu_s)
         L.append(
             f"| CPU-s per article: naive peer (c) / cleanwire (d) (noise-robust) | {v:.2f}x | | |"
@@ -763,6 +762,27 @@ RATIOS = [
     ("full pipeline, 2 workers (both cores), vs naive peer: (e) / (c)", "e", "c", 5.0),
     ("2 workers / 1 worker: (e) / (d)", "e", "d", 1.6),
 ]
+
+
+def ratios(results: dict[str, Result]) -> list[tuple[str, float | None, float | None, str]]:
+    """Return (label, value, target, verdict) for each ratio whose contenders both ran.
+
+    A contender that failed (its error is set) gives no value: a rate over the records
+    it managed before it crashed or timed out is not its rate.
+    """
+    out: list[tuple[str, float | None, float | None, str]] = []
+    for label, num, den, target in RATIOS:
+        if num not in results or den not in results:
+            continue
+        failed = [LABELS[n].split(" ")[0] for n in (num, den) if results[n].error]
+        if failed or not results[den].rate:
+            out.append((label, None, target, f"no value: {', '.join(failed)} failed"))
+            continue
+        v = results[num].rate / results[den].rate
+        out.append(
+            (label, v, target, "" if target is None else ("met" if v >= target else "NOT met"))
+        )
+    return out
 
 
 # ---------------------------------------------------------------- main
@@ -888,18 +908,13 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
     print("-- medians over rounds (min-max rate):")
     for r in results.values():
         show(r)
-    for label, num, den, target in RATIOS:
-        if num in results and den in results and results[den].rate:
-            v = results[num].rate / results[den].rate
-            met = (
-                ""
-                if target is None
-                else f" (target ≥ {target}x: {'met' if v >= target else 'NOT met'})"
-            )
-            print(f"{label}: {v:.2f}x{met}")
-    if "c" in results and "d" in results and results["d"].cpu_s:
-        v = results["c"].per_k(results["c"].cpu_s) / results["d"].per_k(results["d"].cpu_s)
-        print(f"CPU-s per article, naive peer (c) / cleanwire (d): {v:.2f}x")
+    for label, value, goal, verdict in ratios(results):
+        shown = "n/a" if value is None else f"{value:.2f}x"
+        note = f"target ≥ {goal}x: {verdict}" if goal is not None else verdict
+        print(f"{label}: {shown}{f' ({note})' if note else ''}")
+    if "c" in results and "d" in results and results["d"].cpu_s and not results["c"].error:
+        cpu_ratio = results["c"].per_k(results["c"].cpu_s) / results["d"].per_k(results["d"].cpu_s)
+        print(f"CPU-s per article, naive peer (c) / cleanwire (d): {cpu_ratio:.2f}x")
     stages: dict[str, float] = {}
     if "d" in results:
         stages = stage_costs(results["d"].metrics)
