@@ -128,7 +128,8 @@ class Enricher:
     """Fill ``CleanArticle.entities`` for a batch of articles (the enrich stage).
 
     The default tagger is spaCy's small English model, loaded at construction
-    (raises ConfigError if the model package is missing). Calling never drops or
+    (raises ConfigError if the model package is missing), running ``ner_batch_size``
+    texts per spaCy batch. Calling never drops or
     reorders articles; an article with an empty body gets no entities.
 
     A person named by one word only ("Smith") that neither links to a full name in
@@ -145,13 +146,14 @@ class Enricher:
         max_chunk_chars: int = 100_000,
         propagate: bool = True,
         single_word_people: bool = False,
+        ner_batch_size: int = 2,
     ) -> None:
         self.aliases = aliases if aliases is not None else load_shipped_aliases()
         if tagger is None:
             from service.ner import SpacyTagger
 
             gazetteer = [(n, e.type) for e in self.aliases for n in (e.name, *e.aliases)]
-            tagger = SpacyTagger(gazetteer)
+            tagger = SpacyTagger(gazetteer, batch_size=ner_batch_size)
         self.tagger = tagger
         self.model_version: str = tagger.model_version
         self.max_chunk_chars = max_chunk_chars

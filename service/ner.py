@@ -197,7 +197,7 @@ class SpacyTagger:
         # one batch of 32 allocated 30-80 MiB above the resting RSS and gave it back after
         # (RSS swung by 12 % in a soak once chunks grew under a backlog). Batches of 2 stay
         # within the resting heap; they cost throughput: (d) 15.4/17.2 against 16.9/18.8
-        # articles/s with 32, peak RSS 302-307 MiB against 387.
+        # articles/s with 32, peak RSS 302-307 MiB against 387 (--ner-batch-size).
         self._batch_size = batch_size
         self._recase = recase
         self._context = context

@@ -86,6 +86,14 @@ OPTIONS: tuple[Option, ...] = (
         "How long an article stays in the dedup index (seconds).",
         type=int,
     ),
+    Option(
+        "ner_batch_size",
+        2,
+        "Texts per spaCy batch (an article is its body and its title). Larger batches ran"
+        " faster (32: by 9 per cent), but their working memory (about 5 MiB an article) is taken and"
+        " given back per chunk, so RSS swings with the chunk size.",
+        type=int,
+    ),
     # run (Kafka)
     Option(
         "bootstrap_servers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated.", "run"
@@ -224,6 +232,7 @@ class Settings:
     state_dir: str
     redis_url: str
     dedup_window_seconds: int
+    ner_batch_size: int
     bootstrap_servers: str
     group_id: str
     raw_topic: str
@@ -314,6 +323,8 @@ def load(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> 
         )
     if settings.max_record_bytes <= 0 or settings.max_json_depth <= 0:
         raise ConfigError("max_record_bytes and max_json_depth must be positive")
+    if settings.ner_batch_size < 1:
+        raise ConfigError("ner_batch_size must be at least 1")
     if settings.workers < 1:
         raise ConfigError("workers must be at least 1")
     if settings.commit_interval_ms <= 0 or settings.commit_max_records <= 0:

@@ -47,3 +47,21 @@ def test_real_model_produces_canonical_entities(enricher: Enricher) -> None:
     assert out.entities[0].name == "Vladimir Putin"
     for entity in out.entities:
         assert all(BODY[m.start : m.end] == m.text for m in entity.mentions)
+
+
+def test_batch_size_changes_memory_not_results(enricher: Enricher) -> None:
+    """The same texts give the same spans in batches of 1, 2 or 32 (--ner-batch-size)."""
+    tagger = enricher.tagger
+    assert isinstance(tagger, SpacyTagger)
+    texts = [BODY, "Angela Merkel visited Paris.", BODY.upper(), "No names here.", BODY[40:]]
+    default = tagger._batch_size
+    try:
+        results = []
+        for size in (1, 2, 32):
+            tagger._batch_size = size
+            results.append(tagger.tag(texts))
+    finally:
+        tagger._batch_size = default
+    assert default == 2
+    assert results[0] == results[1] == results[2]
+    assert any(spans for spans in results[0])

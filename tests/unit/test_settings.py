@@ -48,6 +48,7 @@ def test_sizes_accept_units() -> None:
             "CLEANWIRE_COMMIT_INTERVAL_MS='soon': expected int",
         ),
         ({"CLEANWIRE_STAGES": "clean,translate"}, "unknown ['translate']"),
+        ({"CLEANWIRE_NER_BATCH_SIZE": "0"}, "ner_batch_size must be at least 1"),
     ],
 )
 def test_bad_values_name_the_variable(env: dict[str, str], message: str) -> None:
