@@ -776,7 +776,8 @@ def ratios(results: dict[str, Result]) -> list[tuple[str, float | None, float | 
             continue
         failed = [LABELS[n].split(" ")[0] for n in (num, den) if results[n].error]
         if failed or not results[den].rate:
-            out.append((label, None, target, f"no value: {', '.join(failed)} failed"))
+            why = f"{', '.join(failed)} failed" if failed else f"{LABELS[den].split(' ')[0]} rate 0"
+            out.append((label, None, target, f"no value: {why}"))
             continue
         v = results[num].rate / results[den].rate
         out.append(
