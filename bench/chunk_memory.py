@@ -14,6 +14,7 @@ here, and the same amount as RSS swing in ``bench/soak.py``. Linux only.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import events as ev
 import orjson
+import procstat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -28,12 +30,7 @@ from service.app import build
 from service.models import Origin
 from service.settings import load
 
-
-def _status_kib(key: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"no {key} in /proc/self/status")
+MIB = 1024**2
 
 
 def main() -> int:
@@ -54,21 +51,21 @@ def main() -> int:
     values = [orjson.dumps(e) for e in ev.generate(ev.Mix(need, 0.3, 0.2, a.seed))]
     records = [(v, Origin("bench", 0, i)) for i, v in enumerate(values)]
     built.run(records[:40])  # warm-up: model caches, first allocations
-    at = 40
+    at, pid = 40, os.getpid()
     print(f"stages {a.stages}, --ner-batch-size {a.ner_batch_size}, {a.reps} chunks per size")
     for size in sizes:
         rises, began = [], time.process_time()
         for _ in range(a.reps):
             chunk, at = records[at : at + size], at + size
             Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
-            before = _status_kib("VmRSS")
+            before = procstat.rss_bytes(pid)
             built.run(chunk)
-            rises.append((_status_kib("VmHWM") - before) / 1024)
+            rises.append((procstat.peak_rss_bytes(pid) - before) / MIB)
         per_article = (time.process_time() - began) / (a.reps * size) * 1000
         rises.sort()
         print(
             f"chunk of {size:3d}: peak above the RSS before it, MiB: median {rises[len(rises) // 2]:.0f}"
-            f", max {rises[-1]:.0f}; RSS after {_status_kib('VmRSS') / 1024:.0f} MiB;"
+            f", max {rises[-1]:.0f}; RSS after {procstat.rss_bytes(pid) / MIB:.0f} MiB;"
             f" {per_article:.1f} CPU-ms an article"
         )
     built.close()

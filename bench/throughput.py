@@ -712,10 +712,9 @@ def report(
         shown = "n/a" if value is None else f"{value:.2f}x"
         met = {"met": "yes", "NOT met": "**no**"}.get(verdict, f"**{verdict}**" if verdict else "")
         L.append(f"| {label} | {shown} | {'' if goal is None else f'≥ {goal}x'} | {met} |")
-    if "c" in results and "d" in results and results["d"].cpu_s and not results["c"].error:
-        v = results["c"].per_k(results["c"].cpu_s) / results["d"].per_k(results["d"].cpu_s)
+    if (cpu := cpu_ratio(results)) is not None:
         L.append(
-            f"| CPU-s per article: naive peer (c) / cleanwire (d) (noise-robust) | {v:.2f}x | | |"
+            f"| CPU-s per article: naive peer (c) / cleanwire (d) (noise-robust) | {cpu:.2f}x | | |"
         )
     if stages:
         d = results.get("d")
@@ -784,6 +783,14 @@ def ratios(results: dict[str, Result]) -> list[tuple[str, float | None, float | 
             (label, v, target, "" if target is None else ("met" if v >= target else "NOT met"))
         )
     return out
+
+
+def cpu_ratio(results: dict[str, Result]) -> float | None:
+    """CPU-s per article of the naive peer (c) over cleanwire's (d); None if (c) failed."""
+    c, d = results.get("c"), results.get("d")
+    if c is None or d is None or c.error or not d.cpu_s:
+        return None
+    return c.per_k(c.cpu_s) / d.per_k(d.cpu_s)
 
 
 # ---------------------------------------------------------------- main
@@ -913,9 +920,8 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
         shown = "n/a" if value is None else f"{value:.2f}x"
         note = f"target ≥ {goal}x: {verdict}" if goal is not None else verdict
         print(f"{label}: {shown}{f' ({note})' if note else ''}")
-    if "c" in results and "d" in results and results["d"].cpu_s and not results["c"].error:
-        cpu_ratio = results["c"].per_k(results["c"].cpu_s) / results["d"].per_k(results["d"].cpu_s)
-        print(f"CPU-s per article, naive peer (c) / cleanwire (d): {cpu_ratio:.2f}x")
+    if (cpu := cpu_ratio(results)) is not None:
+        print(f"CPU-s per article, naive peer (c) / cleanwire (d): {cpu:.2f}x")
     stages: dict[str, float] = {}
     if "d" in results:
         stages = stage_costs(results["d"].metrics)

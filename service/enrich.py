@@ -22,6 +22,7 @@ from service.canonical import (
     tidy_spans,
 )
 from service.models import CleanArticle, Entity, EntityType
+from service.ner import BATCH_SIZE, SpacyTagger
 from service.salience import rank_entities
 
 _NOT_PROPAGATED_WORDS = (
@@ -146,12 +147,10 @@ class Enricher:
         max_chunk_chars: int = 100_000,
         propagate: bool = True,
         single_word_people: bool = False,
-        ner_batch_size: int = 2,
+        ner_batch_size: int = BATCH_SIZE,
     ) -> None:
         self.aliases = aliases if aliases is not None else load_shipped_aliases()
         if tagger is None:
-            from service.ner import SpacyTagger
-
             gazetteer = [(n, e.type) for e in self.aliases for n in (e.name, *e.aliases)]
             tagger = SpacyTagger(gazetteer, batch_size=ner_batch_size)
         self.tagger = tagger

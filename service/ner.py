@@ -161,6 +161,14 @@ def focus_windows(text: str, context: int) -> list[tuple[int, int]]:
     return ranges
 
 
+# Texts per pipe() batch. spaCy's working memory grows with the tokens of one batch: ten
+# articles in one batch of 32 allocated 30-80 MiB above the resting RSS and gave it back
+# after (RSS swung by 12 % in a soak once chunks grew under a backlog). Batches of 2 stay
+# within the resting heap at about 9 % of the throughput (`bench/chunk_memory.py`,
+# README Benchmarks); --ner-batch-size chooses.
+BATCH_SIZE = 2
+
+
 class SpacyTagger:
     """Recognise PERSON/ORG/LOC/MISC spans with spaCy's small English model.
 
@@ -179,7 +187,7 @@ class SpacyTagger:
         self,
         gazetteer: Iterable[tuple[str, EntityType]] = (),
         *,
-        batch_size: int = 2,
+        batch_size: int = BATCH_SIZE,
         recase: bool = True,
         context: int | None = 1,
     ) -> None:
@@ -193,11 +201,6 @@ class SpacyTagger:
         with use_ops("numpy", use_blis=False):  # numpy's OpenBLAS: 4x BLIS's gemm here
             self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
         self.model_version = f"en_core_web_sm-{self._nlp.meta['version']}"
-        # spaCy's working memory grows with the tokens of one pipe() batch: 10 articles in
-        # one batch of 32 allocated 30-80 MiB above the resting RSS and gave it back after
-        # (RSS swung by 12 % in a soak once chunks grew under a backlog). Batches of 2 stay
-        # within the resting heap; they cost throughput: (d) 15.4/17.2 against 16.9/18.8
-        # articles/s with 32, peak RSS 302-307 MiB against 387 (--ner-batch-size).
         self._batch_size = batch_size
         self._recase = recase
         self._context = context

@@ -88,7 +88,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "ner_batch_size",
-        2,
+        2,  # = service.ner.BATCH_SIZE (not imported here: --help stays light)
         "Texts per spaCy batch (an article is its body and its title). Larger batches ran"
         " faster (32: by 9 per cent), but their working memory (about 5 MiB an article) is taken and"
         " given back per chunk, so RSS swings with the chunk size.",
