@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -9,7 +11,7 @@ from hypothesis import strategies as st
 
 from service.errors import REASONS, InvalidEvent
 from service.models import Origin
-from service.parse import Parser, article_id_for
+from service.parse import Parser, article_id_for, url_host
 
 ORIGIN = Origin("raw", 3, 42)
 parse = Parser(max_record_bytes=4096, max_json_depth=8)
@@ -138,3 +140,30 @@ def test_any_json_object_parses_or_raises_invalid_event(obj: dict[str, object]) 
         parse(orjson.dumps(obj), ORIGIN)
     except InvalidEvent as exc:
         assert exc.reason in REASONS
+
+
+def _urlsplit_host(url: str) -> str | None:
+    """The reference answer: what urlsplit says the host is, None if it is not http(s)."""
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return None
+    return host if parts.scheme.lower() in ("http", "https") and host else None
+
+
+@settings(max_examples=2000)
+@given(
+    st.sampled_from(["http", "HTTPS", "https", "ftp", "http:", "Http"]),
+    st.sampled_from(["://", ":/", "//", "://user@", "://[::1]", ":// "]),
+    st.text(alphabet="aZ09.-:@[]/?#%\t é", max_size=24),
+)
+def test_url_host_agrees_with_urlsplit(scheme: str, sep: str, rest: str) -> None:
+    """The regex fast path and urlsplit name the same host, and refuse the same URLs."""
+    url = scheme + sep + rest
+    try:
+        host: str | None = url_host(url)
+    except InvalidEvent as exc:
+        assert exc.reason == "invalid_url"
+        host = None
+    assert host == _urlsplit_host(url)
