@@ -80,6 +80,13 @@ def test_derived_id_is_deterministic_and_url_specific() -> None:
             + b"}",
             "too_deep",
         ),
+        (
+            b'{"url": "https://a.com/x", "text": "t", "meta": {"a": [1, '
+            + b"[" * 7
+            + b"]" * 7
+            + b"]}}",
+            "too_deep",
+        ),
     ],
 )
 def test_bad_input_has_its_own_reason(value: bytes, reason: str) -> None:
@@ -89,12 +96,14 @@ def test_bad_input_has_its_own_reason(value: bytes, reason: str) -> None:
 
 @pytest.mark.parametrize("text", ["t", "{[{[ " * 20])
 def test_nesting_at_the_limit_parses(text: str) -> None:
-    """Eight levels pass, with or without brackets inside strings (which skip no check)."""
+    """Eight levels pass, with or without brackets inside strings; a ninth list fails."""
     meta = b'{"a":' * 7 + b"1" + b"}" * 7
     value = b'{"url": "https://a.com/x", "text": "' + text.encode() + b'", "meta": ' + meta + b"}"
     assert parse(value, ORIGIN).meta == orjson.loads(meta)
     deeper = value.replace(b'"meta": ', b'"meta": {"b":', 1)[:-1] + b"}}"
     assert reason_of(deeper) == "too_deep"
+    lists = b'{"url": "https://a.com/x", "text": "t", "meta": {"a": ' + b"[" * 6 + b"]" * 6 + b"}}"
+    assert parse(lists, ORIGIN).meta == {"a": [[[[[[]]]]]]}
 
 
 def test_size_is_checked_before_decoding() -> None:
