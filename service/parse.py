@@ -24,7 +24,9 @@ MAX_ID_CHARS = 512
 MAX_URL_CHARS = 8192
 # The common URL (http(s), plain ASCII host, optional port) read without urlsplit (9.6 µs
 # a record, a tenth of the shell's per-record cost); anything else goes through urlsplit.
-_SIMPLE_URL = re.compile(r"(https?)://([A-Za-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)", re.IGNORECASE)
+_SIMPLE_URL = re.compile(
+    r"https?://([a-z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)", re.ASCII | re.IGNORECASE
+)
 
 
 def article_id_for(url: str) -> str:
@@ -36,7 +38,8 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
     """Whether a container sits deeper than ``limit`` (the top level is depth 1).
 
     orjson builds exact dicts and lists, so ``type() is`` stands in for ``isinstance``
-    (1.8 µs a record instead of 5.7).
+    (1.8 µs a record instead of 5.7); cheaper than any pre-scan of the bytes to skip it
+    (two ``bytes.count()`` over 17 KB cost 25 µs).
     """
     level = [value]
     for _ in range(limit):
@@ -85,7 +88,7 @@ def url_host(url: str) -> str:
     """
     simple = _SIMPLE_URL.match(url)
     if simple is not None:
-        return simple.group(2).lower()
+        return simple.group(1).lower()
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
@@ -122,7 +125,6 @@ class Parser:
             raise InvalidEvent(
                 "not_object", f"top level is a JSON {type(obj).__name__}, not an object"
             )
-        # No bracket-count shortcut: two bytes.count() over 17 KB cost 25 µs, the walk 2
         if _depth_exceeds(obj, self.max_json_depth):
             raise InvalidEvent("too_deep", f"JSON nested deeper than {self.max_json_depth}")
         return self.article(obj, origin)
