@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from service.boilerplate import LineStatsStore, line_key
 from service.clean_html import PageMeta, clean_html
 from service.clean_text import clean_lines, split_lines
+from service.frontmatter import FrontMatter, lift_from_body, read_front_matter
 from service.models import CleanArticle, Drop, RawArticle
 from service.rules import Rules, SourceRules
 
@@ -104,24 +106,37 @@ class Cleaner:
         strip = learned_lines_to_strip(lines, [keys[line] in seen.boilerplate for line in lines])
         return strip.__contains__
 
-    def _clean(self, raw: RawArticle, rules: SourceRules) -> tuple[list[str], PageMeta]:
-        if raw.html:
-            page = clean_html(raw.html, rules)
-            is_learned = self._learned_filter(raw, list(page.paragraphs))
-            kept = [p for p in page.paragraphs if not is_learned(p)]
-            self.stats.learned_lines_stripped += len(page.paragraphs) - len(kept)
-            return kept, page.meta
-        lines = split_lines(raw.text or "")
+    def _clean_html(self, raw: RawArticle, html: str, rules: SourceRules) -> _Cleaned:
+        page = clean_html(html, rules)
+        is_learned = self._learned_filter(raw, list(page.paragraphs))
+        kept = [p for p in page.paragraphs if not is_learned(p)]
+        self.stats.learned_lines_stripped += len(page.paragraphs) - len(kept)
+        meta = page.meta
+        front = FrontMatter(raw.title or meta.title, meta.author)
+        return _Cleaned(kept, front, meta.dek, meta.published_at, meta, "html")
+
+    def _clean_text(self, raw: RawArticle, text: str, rules: SourceRules) -> _Cleaned:
+        front, lines = read_front_matter(split_lines(text), raw.title)
         is_learned = self._learned_filter(raw, lines)
-        text = clean_lines(lines, rules, is_learned)
+        found = clean_lines(lines, rules, is_learned, find_headline=not (raw.title or front.title))
         self.stats.learned_lines_stripped += sum(map(is_learned, lines))
-        meta = PageMeta(title=text.title, dek=text.dek, published_at=text.published_at)
-        return list(text.paragraphs), meta
+        title = raw.title or front.title or found.title
+        front = FrontMatter(title, front.author, front.dateline)
+        return _Cleaned(list(found.paragraphs), front, found.dek, found.published_at, None, "text")
+
+    def _clean(self, raw: RawArticle, rules: SourceRules) -> _Cleaned:
+        """Clean the HTML; when it yields no body and there is text, clean the text."""
+        if raw.html and raw.html.strip():
+            cleaned = self._clean_html(raw, raw.html, rules)
+            if cleaned.paragraphs or not (raw.text and raw.text.strip()):
+                return cleaned
+        return self._clean_text(raw, raw.text or "", rules)
 
     def __call__(self, raw: RawArticle) -> CleanArticle | Drop:
         """Clean one article; return Drop("empty_after_cleaning") when nothing is left."""
         rules = self.rules.for_source(raw.source)
-        paragraphs, meta = self._clean(raw, rules)
+        cleaned = self._clean(raw, rules)
+        front, paragraphs = lift_from_body(cleaned.paragraphs, cleaned.front, cleaned.dek)
         body = "\n\n".join(paragraphs)
         input_bytes = len((raw.html or raw.text or "").encode("utf-8"))
         stripped_bytes = max(0, input_bytes - len(body.encode("utf-8")))
@@ -131,19 +146,37 @@ class Cleaner:
         if not body.strip():
             self.stats.dropped_empty += 1
             return Drop("empty_after_cleaning", raw.id)
+        meta = cleaned.meta or PageMeta()
+        dateline = front.dateline
         return CleanArticle(
             id=raw.id,
             url=raw.url,
             source=raw.source,
             origin=raw.origin,
             body=body,
-            title=raw.title or meta.title,
-            published_at=raw.published_at or meta.published_at,
+            title=front.title,
+            published_at=raw.published_at
+            or cleaned.published_at
+            or (dateline.iso_date if dateline else None),
             language=raw.language or meta.language,
-            dek=meta.dek,
-            author=meta.author,
+            dek=cleaned.dek,
+            author=front.author,
             canonical_url=meta.canonical_url,
+            dateline=dateline,
+            cleaned_from=cleaned.source,
             input_bytes=input_bytes,
             stripped_bytes=stripped_bytes,
             meta=raw.meta,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class _Cleaned:
+    """One path's result: body paragraphs, front matter, and the page's metadata."""
+
+    paragraphs: list[str]
+    front: FrontMatter
+    dek: str | None
+    published_at: str | None
+    meta: PageMeta | None
+    source: Literal["html", "text"]

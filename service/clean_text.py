@@ -14,8 +14,9 @@ testimonial blocks (see :mod:`service.clean_text_blocks`), minus call-to-action 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 from service.clean_text_blocks import (
     cut_trailing_block,
@@ -33,6 +34,8 @@ from service.clean_text_lines import (
     split_lines,
     word_count,
 )
+from service.clean_text_tables import find_tables, has_chrome, tables_to_keep
+from service.frontmatter import is_headline
 from service.rules import SourceRules
 
 __all__ = [
@@ -108,6 +111,33 @@ def select_body(
         for line, n, p, gone in zip(lines, words, prose, learned, strict=True)
     ]
     end, sidebar = cut_trailing_block(lines, prose, scores, rules)
+    if not has_chrome(lines[:end], words[:end], learned[:end], rules):
+        span = _inner(learned[:end])  # a story and nothing else: no span to look for
+        dropped = [False for _ in span]  # the source's phrases inside a story are story
+        body = list(span)
+    else:
+        span, dropped, body = _densest_body(
+            lines, words, prose, scores, learned, end, sidebar, rules
+        )
+        body = [body[j] for j in drop_link_runs([lines[i] for i in body], [words[i] for i in body])]
+    body = [body[j] for j in first_copies([lines[i] for i in body])]
+    body = [i for i in body if not rules.is_button(lines[i])]
+    body = [body[j] for j in drop_testimonials([lines[i] for i in body], [words[i] for i in body])]
+    body = _with_tables(lines, words, body, end, learned, sidebar, rules)
+    return Selection(lines, words, prose, tuple(body), span, dropped, title, published_at)
+
+
+def _densest_body(
+    lines: Sequence[str],
+    words: Sequence[int],
+    prose: Sequence[bool],
+    scores: list[float],
+    learned: Sequence[bool],
+    end: int,
+    sidebar: Collection[int],
+    rules: SourceRules,
+) -> tuple[range, list[bool], list[int]]:
+    """Return the span, its dropped marks and the body lines of a page with chrome."""
     kept = range(end)
     scores = scores[:end]
     for i in sidebar:  # a sidebar line is never body, whatever its length
@@ -129,21 +159,73 @@ def select_body(
         for i, gone in zip(span[first:stop], dropped[first:stop], strict=True)
         if not gone and i not in sidebar
     ]
-    body = [body[j] for j in drop_link_runs([lines[i] for i in body], [words[i] for i in body])]
-    body = [body[j] for j in first_copies([lines[i] for i in body])]
-    body = [i for i in body if not rules.is_button(lines[i])]
-    body = [body[j] for j in drop_testimonials([lines[i] for i in body], [words[i] for i in body])]
-    return Selection(lines, words, prose, tuple(body), span, dropped, title, published_at)
+    return span, dropped, body
+
+
+def _inner(learned: Sequence[bool]) -> range:
+    """Return every line but the learned ones that lead or trail the text (a sign-off)."""
+    marks = list(learned)
+    first = next((i for i, gone in enumerate(marks) if not gone), len(marks))
+    last = next((i for i in range(len(marks) - 1, -1, -1) if not marks[i]), -1)
+    return range(first, last + 1)
+
+
+def _with_tables(
+    lines: Sequence[str],
+    words: Sequence[int],
+    body: list[int],
+    end: int,
+    learned: Sequence[bool],
+    sidebar: Collection[int],
+    rules: SourceRules,
+) -> list[int]:
+    """Add the data tables that touch the body (all tables when there is no body)."""
+
+    def usable(i: int) -> bool:
+        return not learned[i] and i not in sidebar and not rules.drops(lines[i])
+
+    def anything(i: int) -> bool:
+        return True
+
+    near = tables_to_keep(find_tables(lines[:end], words[:end], anything), body)
+    if not near:  # the rules are only asked about lines that could be in a table
+        return body
+    kept: set[int] = set(body)
+    for start, stop in _runs(near):
+        found = find_tables(lines[start:stop], words[start:stop], partial(_shifted, usable, start))
+        kept.update(start + i for i in tables_to_keep(found, [i - start for i in body]))
+    return sorted(kept)
+
+
+def _shifted(usable: Callable[[int], bool], offset: int, i: int) -> bool:
+    return usable(offset + i)
+
+
+def _runs(indexes: Sequence[int]) -> list[tuple[int, int]]:
+    """Return the ``(start, stop)`` runs of consecutive numbers in sorted ``indexes``."""
+    runs: list[tuple[int, int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    return runs
 
 
 def clean_lines(
-    lines: Sequence[str], rules: SourceRules, is_learned: Callable[[str], bool] = lambda _: False
+    lines: Sequence[str],
+    rules: SourceRules,
+    is_learned: Callable[[str], bool] = lambda _: False,
+    *,
+    find_headline: bool = False,
 ) -> TextCleaning:
     """Strip chrome from text lines (see :func:`split_lines`); never raises.
 
     ``is_learned`` says whether a line is the source's learned boilerplate. A kept
     paragraph is an input line, or consecutive input lines of one hard-wrapped
-    paragraph joined by a space. No prose left gives no paragraphs.
+    paragraph joined by a space. No prose left gives no paragraphs. With
+    ``find_headline``, a first line right before the body that reads as a headline
+    becomes the title.
     """
     chosen = select_body(lines, rules, is_learned)
     title, dek = chosen.title, None
@@ -155,6 +237,14 @@ def clean_lines(
         and not _DATELINE.match(body_lines[0])  # "LONDON: ..." opens the story, it is no standfirst
     ):
         dek, body_lines = body_lines[0], body_lines[1:]
+    elif (
+        title is None
+        and find_headline
+        and chosen.body[:1] == (1,)
+        and is_headline(chosen.lines[0])
+        and not rules.drops(chosen.lines[0])
+    ):
+        title = chosen.lines[0]
     return TextCleaning(tuple(body_lines), title=title, published_at=chosen.published_at, dek=dek)
 
 

@@ -143,10 +143,5 @@ def _process(settings: Settings, args: argparse.Namespace) -> int:
         )
     finally:
         built.close()
-    dropped = sum(counts.dropped.values())
-    print(
-        f"cleanwire: {counts.read} read, {counts.published} published, "
-        f"{counts.duplicates} duplicates, {counts.invalid} invalid, {dropped} dropped",
-        file=sys.stderr,
-    )
+    print(counts.summary(), file=sys.stderr)
     return 0

@@ -1,10 +1,12 @@
 """The enrich stage: recognise entities, canonicalise them, rank them by salience.
 
-Title mentions are tagged too: they raise an entity's salience but are not listed in
-``Entity.mentions``, whose offsets always index ``CleanArticle.body``; an entity named
-only in the title is therefore not listed. Bodies longer than ``max_chunk_chars`` are
-tagged in paragraph-aligned chunks with offsets mapped back, never truncated (a title,
-which only adds salience, is tagged on its first ``max_chunk_chars`` characters).
+The whole article is tagged: body, title and dek, and a dateline's place is one LOC
+mention. Each mention names its field (``Mention.field``), and its offsets index that
+field's text (the dateline's ``text`` for a dateline). A title mention raises the
+entity's salience; an entity named only in the title, dek or dateline is listed with
+those mentions alone. Bodies longer than ``max_chunk_chars`` are tagged in
+paragraph-aligned chunks with offsets mapped back, never truncated (a title or dek is
+tagged on its first ``max_chunk_chars`` characters).
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from service.canonical import (
     resolve_name,
     tidy_spans,
 )
-from service.models import CleanArticle, Entity, EntityType
+from service.front_entities import FrontSpan, add_front_mentions, author_spans, dateline_spans
+from service.frontmatter import canonical_place
+from service.models import CleanArticle, Entity, EntityType, Field
 from service.ner import BATCH_SIZE, SpacyTagger
 from service.salience import rank_entities
 
@@ -162,37 +166,46 @@ class Enricher:
     def __call__(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """Return the articles in the same order with ``entities`` filled."""
         texts: list[str] = []
-        layout: list[tuple[list[tuple[int, int]], int | None]] = []
+        layout: list[tuple[list[tuple[int, int]], dict[Field, int]]] = []
         for article in articles:
             body_chunks = []
             for offset, chunk in split_into_chunks(article.body, self.max_chunk_chars):
                 body_chunks.append((len(texts), offset))
                 texts.append(chunk)
-            title_index = None
-            if article.title and article.title.strip():
-                title_index = len(texts)
-                texts.append(article.title[: self.max_chunk_chars])
-            layout.append((body_chunks, title_index))
+            front: dict[Field, int] = {}
+            fields: tuple[tuple[Field, str | None], ...] = (
+                ("title", article.title),
+                ("dek", article.dek),
+            )
+            for name, text in fields:
+                if text and text.strip():
+                    front[name] = len(texts)
+                    texts.append(text[: self.max_chunk_chars])
+            layout.append((body_chunks, front))
         tagged = self.tagger.tag(texts) if texts else []
         enriched = []
-        for article, (body_chunks, title_index) in zip(articles, layout, strict=True):
+        for article, (body_chunks, front) in zip(articles, layout, strict=True):
             body_spans = [
                 TaggedSpan(s.start + offset, s.end + offset, s.type)
                 for index, offset in body_chunks
                 for s in tagged[index]
                 if 0 <= s.start < s.end <= len(texts[index])
             ]
-            title_spans = [
-                s
-                for s in (tagged[title_index] if title_index is not None else [])
-                if title_index is not None and 0 <= s.start < s.end <= len(texts[title_index])
+            front_spans = [
+                FrontSpan(name, texts[index], s)
+                for name, index in front.items()
+                for s in self._front_tags(texts[index], tagged[index], article.body, body_spans)
             ]
-            entities = self._entities(article.body, body_spans, article.title or "", title_spans)
+            if article.dateline is not None:
+                front_spans.extend(dateline_spans(article.dateline))
+            if article.author:
+                front_spans.extend(author_spans(article.author))
+            entities = self._entities(article.body, body_spans, front_spans)
             enriched.append(dataclasses.replace(article, entities=entities))
         return enriched
 
     def _entities(
-        self, body: str, spans: list[TaggedSpan], title: str, title_spans: list[TaggedSpan]
+        self, body: str, spans: list[TaggedSpan], front_spans: list[FrontSpan]
     ) -> tuple[Entity, ...]:
         if not body.strip():
             return ()
@@ -201,8 +214,27 @@ class Enricher:
         resolved = resolve_entities(body, spans, self.aliases)
         if not self.single_word_people:
             resolved = [e for e in resolved if not _is_bare_single_name(e)]
-        title_names = {
-            resolve_name(title[t.start : t.end], t.type, resolved, self.aliases)
-            for t in tidy_spans(title, title_spans)
-        }
-        return rank_entities(body, resolved, title_names)
+        named = [(self._front_name(f, resolved), f) for f in front_spans]
+        title_names = {name for name, f in named if f.field == "title"}
+        ranked = rank_entities(body, resolved, title_names)
+        return add_front_mentions(ranked, named, self.aliases, self.single_word_people)
+
+    def _front_tags(
+        self, text: str, spans: list[TaggedSpan], body: str, body_spans: list[TaggedSpan]
+    ) -> list[TaggedSpan]:
+        """Tidy a title's or dek's spans; with propagation, add the body's names it repeats."""
+        spans = [s for s in spans if 0 <= s.start < s.end <= len(text)]
+        if self.propagate and body_spans:  # the body's names first: it has the context
+            shift = len(text) + 2
+            joined = f"{text}\n\n{body}"
+            moved = [TaggedSpan(s.start + shift, s.end + shift, s.type) for s in body_spans]
+            known = [s for s in propagate_repeats(joined, moved) if s.end <= len(text)]
+            free = [s for s in spans if not any(k.start < s.end and s.start < k.end for k in known)]
+            spans = sorted([*known, *free], key=lambda s: (s.start, s.end))
+        return tidy_spans(text, spans)
+
+    def _front_name(self, front: FrontSpan, resolved: Sequence[ResolvedEntity]) -> str:
+        surface = front.text[front.span.start : front.span.end]
+        if front.field == "dateline":
+            surface = canonical_place(surface)
+        return resolve_name(surface, front.span.type, resolved, self.aliases)

@@ -1,7 +1,9 @@
 """The service's error types.
 
 Broken input raises :class:`InvalidEvent`; the shell routes it to the dead-letter topic
-with ``reason`` as a stable code. Broken configuration raises :class:`ConfigError` at
+with ``reason`` as a stable code. An article that is empty after cleaning is not raised
+(it is a ``Drop``) but is dead-lettered too, with reason ``empty_after_cleaning`` (see
+``service.events.dead_letter``). Broken configuration raises :class:`ConfigError` at
 start-up. Infrastructure failures are not wrapped: they propagate and the process
 recovers by replaying from the last commit.
 """
@@ -21,6 +23,7 @@ Reason = Literal[
     "too_deep",
     "invalid_url",
     "stage_error",
+    "empty_after_cleaning",
 ]
 
 REASONS: tuple[Reason, ...] = (
@@ -34,6 +37,7 @@ REASONS: tuple[Reason, ...] = (
     "too_deep",
     "invalid_url",
     "stage_error",
+    "empty_after_cleaning",
 )
 
 

@@ -1,8 +1,9 @@
 """Encode outcomes as the output events of ``schemas/``.
 
-Clean and duplicate articles become ``clean-article.v1`` JSON; rejected input becomes a
-dead-letter record that keeps the original bytes and adds Kafka Connect-style context
-headers (``__connect.errors.*``).
+Clean and duplicate articles become ``clean-article.v1`` JSON; rejected input and
+articles empty after cleaning become a dead-letter record that keeps the original bytes
+and adds Kafka Connect-style context headers (``__connect.errors.*``). Which error a
+dead letter carries is decided once, by :func:`dead_letter`, for both shells.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 import orjson
 
 from service.errors import InvalidEvent
-from service.models import CleanArticle, Entity, Origin
+from service.models import CleanArticle, Dateline, Entity, Mention, Origin
+from service.pipeline import Dropped, Rejected
 
 SCHEMA_CLEAN = "cleanwire.clean-article.v1"
+SCHEMA_CLEAN_VERSION = "1.1"  # minor versions only add fields: v1 consumers read v1.x
 SCHEMA_DLQ = "cleanwire.dlq-record.v1"
 SERVICE_NAME = "cleanwire"
 
@@ -32,17 +35,39 @@ class Provenance:
     models: tuple[tuple[str, str], ...] = ()
 
 
+def _mention(mention: Mention) -> dict[str, Any]:
+    return {
+        "text": mention.text,
+        "start": mention.start,
+        "end": mention.end,
+        "field": mention.field,
+    }
+
+
 def _entity(entity: Entity) -> dict[str, Any]:
     out: dict[str, Any] = {
         "name": entity.name,
         "type": entity.type,
         "count": entity.count,
         "salience": round(entity.salience, 4),
-        "mentions": [{"text": m.text, "start": m.start, "end": m.end} for m in entity.mentions],
+        "mentions": [_mention(m) for m in entity.mentions if m.field == "body"],
+        "front_mentions": [_mention(m) for m in entity.mentions if m.field != "body"],
     }
     if entity.wikidata:
         out["wikidata"] = entity.wikidata
     return out
+
+
+def _dateline(dateline: Dateline | None) -> dict[str, Any] | None:
+    if dateline is None:
+        return None
+    return {
+        "text": dateline.text,
+        "place": dateline.place,
+        "place_canonical": dateline.place_canonical,
+        "date": dateline.date,
+        "agency": dateline.agency,
+    }
 
 
 def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str) -> dict[str, Any]:
@@ -50,6 +75,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
     dedup = article.dedup
     return {
         "schema": SCHEMA_CLEAN,
+        "schema_version": SCHEMA_CLEAN_VERSION,
         "id": article.id,
         "url": article.url,
         "canonical_url": article.canonical_url,
@@ -59,6 +85,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
         "author": article.author,
         "body": article.body,
         "published_at": article.published_at,
+        "dateline": _dateline(article.dateline),
         "language": article.language,
         "entities": [_entity(e) for e in article.entities],
         "dedup": None
@@ -77,6 +104,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
             "source_topic": article.origin.topic,
             "source_partition": article.origin.partition,
             "source_offset": article.origin.offset,
+            "cleaned_from": article.cleaned_from,
             "processed_at": processed_at,
         },
     }
@@ -85,6 +113,20 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
 def encode(obj: dict[str, Any]) -> bytes:
     """Serialise an event; keys keep their declared order."""
     return orjson.dumps(obj)
+
+
+def dead_letter(outcome: Rejected | Dropped) -> InvalidEvent:
+    """Return the error an outcome is dead-lettered with; both shells call this.
+
+    A rejected record keeps its own error. An article the clean stage left empty gets
+    reason ``empty_after_cleaning`` at stage ``clean``: it is published to the DLQ with
+    its original bytes like invalid input, never dropped without a trace.
+    """
+    if isinstance(outcome, Rejected):
+        return outcome.error
+    drop = outcome.drop
+    message = f"article {drop.article_id!r} has no body left after cleaning"
+    return InvalidEvent(drop.reason, message, stage="clean")
 
 
 def dlq_headers(

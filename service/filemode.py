@@ -2,8 +2,10 @@
 
 Contract (outside tools rely on it): one raw event per input line; blank lines are
 skipped; clean events go to the output in input order, duplicates to ``--duplicates``,
-invalid lines to ``--dlq`` as dlq-record.v1 objects, each as one JSON line. Line numbers
-(from 1) are the offsets in ``provenance`` and in DLQ origins.
+invalid lines and articles empty after cleaning (reason ``empty_after_cleaning``) to
+``--dlq`` as dlq-record.v1 objects, each as one JSON line: every line read ends in exactly
+one of the three. Line numbers (from 1) are the offsets in ``provenance`` and in DLQ
+origins.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import IO
 
-from service.events import Provenance, clean_event, dlq_line, encode
+from service.events import Provenance, clean_event, dead_letter, dlq_line, encode
 from service.models import Origin
-from service.pipeline import Dropped, Duplicate, Outcome, Published, Record, Rejected
+from service.pipeline import Duplicate, Outcome, Published, Record, Rejected
 from service.shellutil import utc_now
 
 CHUNK = 64
@@ -24,13 +26,38 @@ CHUNK = 64
 
 @dataclass
 class Counts:
-    """What a file-mode run did, for the summary line."""
+    """What a file-mode run did: ``read == published + duplicates + invalid + dropped``.
+
+    ``dropped`` counts articles empty after cleaning by reason; like ``invalid`` ones they
+    went to the DLQ.
+    """
 
     read: int = 0
     published: int = 0
     duplicates: int = 0
     invalid: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: Outcome) -> None:
+        """Count one outcome under its kind."""
+        self.read += 1
+        if isinstance(outcome, Published):
+            self.published += 1
+        elif isinstance(outcome, Duplicate):
+            self.duplicates += 1
+        elif isinstance(outcome, Rejected):
+            self.invalid += 1
+        else:
+            self.dropped[outcome.drop.reason] = self.dropped.get(outcome.drop.reason, 0) + 1
+
+    def summary(self) -> str:
+        """Return the one-line run summary; its counts add up to the lines read."""
+        dlq = self.invalid + sum(self.dropped.values())
+        parts = [f"{self.invalid} invalid"] + [f"{n} {r}" for r, n in sorted(self.dropped.items())]
+        return (
+            f"cleanwire: {self.read} read, {self.published} published, "
+            f"{self.duplicates} duplicates, {dlq} to the DLQ ({', '.join(parts)})"
+        )
 
 
 def read_records(lines: Iterable[bytes], name: str) -> Iterator[Record]:
@@ -67,21 +94,14 @@ def process_stream(
     for chunk in _chunks(read_records(lines, name), CHUNK):
         stamp = utc_now()
         for (value, _), outcome in zip(chunk, run(chunk), strict=True):
-            counts.read += 1
+            counts.add(outcome)
             if isinstance(outcome, Published | Duplicate):
                 sink = output if isinstance(outcome, Published) else duplicates
-                if isinstance(outcome, Published):
-                    counts.published += 1
-                else:
-                    counts.duplicates += 1
                 if sink is not None:
                     sink.write(encode(clean_event(outcome.article, provenance, stamp)) + b"\n")
-            elif isinstance(outcome, Rejected):
-                counts.invalid += 1
-                if dlq is not None:
-                    dlq.write(encode(dlq_line(outcome.error, outcome.origin, value or b"")) + b"\n")
-            elif isinstance(outcome, Dropped):
-                counts.dropped[outcome.drop.reason] = counts.dropped.get(outcome.drop.reason, 0) + 1
+            elif dlq is not None:
+                dead = dlq_line(dead_letter(outcome), outcome.origin, value or b"")
+                dlq.write(encode(dead) + b"\n")
         progress(len(chunk))
     return counts
 

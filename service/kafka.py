@@ -2,9 +2,10 @@
 
 Exactly-once (default): each input partition has its own transactional producer
 (``transactional_id = {group}-{topic}-{partition}``, since aiokafka lacks KIP-447), and a
-partition's batch commits its clean, duplicate and DLQ records and its consumed offset
-in one transaction. On assignment the producer is started first, which completes or
-aborts the partition's pending transaction, and only then is the committed offset read.
+partition's batch commits its clean, duplicate and DLQ records (invalid input and
+articles empty after cleaning) and its consumed offset in one transaction. On assignment
+the producer is started first, which completes or aborts the partition's pending
+transaction, and only then is the committed offset read.
 After fencing or a commit whose outcome is unknown the producer is recreated and the
 partition rewinds to its committed offset: work may be repeated, output never is.
 
@@ -32,11 +33,11 @@ from aiokafka.errors import KafkaError
 
 from service import logs
 from service.batching import ChunkBuffer
-from service.events import Provenance, clean_event, dlq_headers, encode
+from service.events import Provenance, clean_event, dead_letter, dlq_headers, encode
 from service.metrics import Metrics
 from service.models import Origin
 from service.offsets import committed_offset
-from service.pipeline import Dropped, Duplicate, Outcome, Published, Record, Rejected
+from service.pipeline import Dropped, Duplicate, Outcome, Published, Record
 from service.settings import Settings
 from service.shellutil import client_options, utc_now
 
@@ -262,9 +263,14 @@ class KafkaService:
             self._update_lag({tp: [m for _, m in share] for tp, share in shares.items()})
 
     def _outputs(self, share: list[tuple[Outcome, Message]], stamp: str) -> list[Output]:
-        return [out for out in (self._route(o, m, stamp) for o, m in share) if out is not None]
+        return [self._route(o, m, stamp) for o, m in share]
 
-    def _route(self, outcome: Outcome, msg: Message, stamp: str) -> Output | None:
+    def _route(self, outcome: Outcome, msg: Message, stamp: str) -> Output:
+        """Return the one record an outcome publishes: every input ends in exactly one topic.
+
+        Clean and duplicate articles are keyed by article id; dead letters (invalid input,
+        articles empty after cleaning) keep the original key, value and headers.
+        """
         headers = list(msg.headers or ())
         if isinstance(outcome, Published | Duplicate):
             topic = (
@@ -272,16 +278,12 @@ class KafkaService:
             )
             value = encode(clean_event(outcome.article, self.provenance, stamp))
             return topic, outcome.article.id.encode("utf-8"), value, headers
-        if isinstance(outcome, Rejected):
-            return (
-                self.s.dlq_topic,
-                msg.key,
-                msg.value,
-                dlq_headers(outcome.error, outcome.origin, headers),
+        if isinstance(outcome, Dropped):
+            log.info(
+                "article_dropped", reason=outcome.drop.reason, article_id=outcome.drop.article_id
             )
-        assert isinstance(outcome, Dropped)
-        log.info("article_dropped", reason=outcome.drop.reason, article_id=outcome.drop.article_id)
-        return None
+        error = dead_letter(outcome)
+        return self.s.dlq_topic, msg.key, msg.value, dlq_headers(error, outcome.origin, headers)
 
     async def _commit_eos(
         self, tp: TopicPartition, outputs: list[Output], next_offset: int

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -26,9 +26,11 @@ from prometheus_client import (
 )
 
 from service.errors import REASONS
+from service.models import DropReason
 from service.pipeline import Duplicate, Outcome, Published, Rejected
 
 F = TypeVar("F", bound=Callable[..., Any])
+DROP_REASONS = frozenset(get_args(DropReason))  # dead-lettered, but counted as drops
 
 STAGE_BUCKETS = (
     0.0001,
@@ -73,13 +75,14 @@ class Metrics:
         )
         self.dlq = Counter(
             "cleanwire_dlq_records_total",
-            "Records sent to the dead-letter topic, by reason.",
+            "Invalid records sent to the dead-letter topic, by reason "
+            "(articles empty after cleaning go there too, counted in cleanwire_drops_total).",
             ["reason"],
             registry=r,
         )
         self.drops = Counter(
             "cleanwire_drops_total",
-            "Articles dropped without output, by reason.",
+            "Articles empty after cleaning, by reason; each is sent to the dead-letter topic.",
             ["reason"],
             registry=r,
         )
@@ -156,8 +159,7 @@ class Metrics:
         )
         self._learned_seen = 0.0
         for reason in REASONS:
-            self.dlq.labels(reason)
-        self.drops.labels("empty_after_cleaning")
+            (self.drops if reason in DROP_REASONS else self.dlq).labels(reason)
         for match in ("url", "exact", "near"):
             self.duplicates.labels(match)
         for result in ("ok", "aborted"):
@@ -194,7 +196,12 @@ class Metrics:
         return wrapper
 
     def count(self, outcomes: Sequence[Outcome]) -> None:
-        """Count a batch's outcomes by kind and reason (one increment per series)."""
+        """Count a batch's outcomes by kind and reason (one increment per series).
+
+        Each outcome lands in exactly one of published, duplicates, dlq_records and drops,
+        so they sum to records_consumed; a drop is also a DLQ record but is counted once,
+        as a drop (the DLQ alert stays about broken input).
+        """
         tally: dict[Any, int] = {}  # series → increment
         input_bytes = stripped_bytes = 0
         for o in outcomes:

@@ -6,11 +6,39 @@ Every stage takes one of these and returns a new one (``dataclasses.replace``) o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 EntityType = Literal["PERSON", "ORG", "LOC", "MISC"]
+Field = Literal["body", "title", "dek", "dateline", "author"]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """Where (and when, by whom) a story was filed, as written in its dateline.
+
+    ``place`` is as written (``NEW YORK``), ``place_canonical`` in title case with
+    tidy commas (``New York``); ``date`` as written (``1996-08-30``, ``May 3``);
+    ``iso_date`` the date as YYYY-MM-DD when it is written that way.
+    """
+
+    text: str
+    place: str
+    place_canonical: str
+    date: str | None = None
+    agency: str | None = None
+
+    @property
+    def iso_date(self) -> str | None:
+        return self.date if self.date and _ISO_DATE.fullmatch(self.date) else None
+
+    @property
+    def places(self) -> tuple[str, ...]:
+        """The place's parts as written: ``MILWAUKEE , Wisconsin`` has two."""
+        return tuple(p.strip() for p in self.place.split(",") if p.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +69,15 @@ class RawArticle:
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One occurrence of an entity: ``body[start:end] == text``."""
+    """One occurrence of an entity: ``getattr(article, field)[start:end] == text``.
+
+    For ``field == "dateline"`` the offsets index ``Dateline.text``.
+    """
 
     text: str
     start: int
     end: int
+    field: Field = "body"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +92,8 @@ class Entity:
 
     @property
     def count(self) -> int:
-        return len(self.mentions)
+        """Mentions in the body (mentions in the title, dek or dateline not counted)."""
+        return sum(1 for m in self.mentions if m.field == "body")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +121,8 @@ class CleanArticle:
     dek: str | None = None
     author: str | None = None
     canonical_url: str | None = None
+    dateline: Dateline | None = None
+    cleaned_from: Literal["html", "text"] | None = None
     input_bytes: int = 0
     stripped_bytes: int = 0
     meta: Mapping[str, Any] = field(default_factory=dict)

@@ -1,9 +1,11 @@
 """The stages composed: parse → clean → dedup → enrich, over a batch of records.
 
 ``Pipeline.run`` is pure apart from the dedup store it is given: the same records and
-store state give the same outcomes, in input order. Broken input becomes ``Rejected``
-(the shell sends it to the DLQ); expected non-results are ``Dropped``; duplicates are
-``Duplicate`` and are never enriched. Store failures propagate: the shell replays.
+store state give the same outcomes, in input order. Broken input becomes ``Rejected``;
+an article empty after cleaning becomes ``Dropped``; the shell sends both to the DLQ
+(``service.events.dead_letter`` names the reason), so every record ends in exactly one
+output. Duplicates are ``Duplicate`` and are never enriched. Store failures propagate:
+the shell replays.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ class Duplicate:
 
 @dataclass(frozen=True, slots=True)
 class Dropped:
+    """An expected non-result (empty after cleaning); dead-lettered with its original bytes."""
+
     drop: Drop
     origin: Origin
 

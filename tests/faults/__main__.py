@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from tests.faults.cluster import Infra, Instance, assigned_partitions
-from tests.faults.events import generate
+from tests.faults.events import EMPTY_REASON, check_navigation_is_chrome, generate
 from tests.faults.oracle import verify
 
 BOOTSTRAP = "127.0.0.1:9092"
@@ -48,6 +48,13 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--dup-share", type=float, default=0.3, help="share of stories that get copies")
     p.add_argument(
+        "--empty-share",
+        type=float,
+        default=0.03,
+        help="chance that a generated story is a navigation-only page, empty after cleaning "
+        "(DLQ); 0 when --stages has no clean",
+    )
+    p.add_argument(
         "--quick", action="store_true", help="CI size: 4,000 events over 40 s, same fault kinds"
     )
     p.add_argument("--no-broker-fault", action="store_true")
@@ -57,6 +64,8 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     a = p.parse_args(argv)
     if a.quick:
         a.events, a.duration = 4_000, 40.0
+    if "clean" not in {s.strip() for s in a.stages.split(",")}:
+        a.empty_share = 0.0  # without the clean stage a navigation page is published as is
     return a
 
 
@@ -119,9 +128,15 @@ class Run:
                     break
                 except (redis.BusyLoadingError, redis.ConnectionError):
                     await asyncio.sleep(0.5)
-        events, self.expected = generate(self.a.events, self.a.seed, self.a.dup_share)
+        if self.a.empty_share:
+            check_navigation_is_chrome()
+        events, self.expected = generate(
+            self.a.events, self.a.seed, self.a.dup_share, self.a.empty_share
+        )
+        empty = self.expected.dead_letter_count(EMPTY_REASON)
+        invalid = self.expected.dead_letter_count() - empty
         self.note(
-            f"generated {len(events)} events: {len(self.expected.clusters)} clusters, {len(self.expected.invalid_keys)} invalid; logs in {self.dir}"
+            f"generated {len(events)} events: {len(self.expected.clusters)} clusters, {invalid} invalid, {empty} empty after cleaning; logs in {self.dir}"
         )
         return events
 

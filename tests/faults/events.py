@@ -3,8 +3,9 @@
 Every valid event belongs to a story cluster: a unique article is a cluster of one; a
 story's copies (URL re-scrapes, verbatim republications, lightly edited reprints) share
 its cluster. The oracle expects exactly one member of each cluster on the clean topic and
-every other member exactly once on the duplicates topic. Invalid records are expected
-exactly once on the DLQ. Deterministic for a given seed.
+every other member exactly once on the duplicates topic. Invalid records, and pages of
+navigation only (empty after cleaning), are expected exactly once on the DLQ with their
+reason code. Deterministic for a given seed.
 """
 
 from __future__ import annotations
@@ -73,13 +74,24 @@ WORDS = sorted({a + b + c for a in _SYLLABLES for b in _SYLLABLES for c in _SYLL
 SOURCES = [f"outlet{i}.example" for i in range(12)]
 
 
+EMPTY_REASON = "empty_after_cleaning"
+
+
 @dataclass
 class Expected:
-    """What the oracle must find: clusters of article ids, and dead-letter keys."""
+    """What the oracle must find: clusters of article ids, and dead letters.
+
+    ``dead_letters`` holds one ``(key, reason)`` per record expected on the DLQ (keys of
+    invalid records repeat; the reason is the ``__cleanwire.errors.reason`` header).
+    """
 
     clusters: dict[str, list[str]] = field(default_factory=dict)
-    invalid_keys: list[str] = field(default_factory=list)
+    dead_letters: list[tuple[str, str]] = field(default_factory=list)
     events: int = 0
+
+    def dead_letter_count(self, reason: str | None = None) -> int:
+        """Return how many dead letters are expected, of ``reason`` or of any reason."""
+        return sum(1 for _, r in self.dead_letters if reason in (None, r))
 
 
 def _sentence(rng: random.Random) -> str:
@@ -99,20 +111,57 @@ def _edit(rng: random.Random, paragraph: str, rate: float) -> str:
     return " ".join(words)
 
 
-INVALID = [
-    b"not json at all",
-    b"\xff\xfe\xfd invalid utf-8",
-    b"[1, 2, 3]",
-    b'{"url": "https://x.example/no-content", "title": "no body"}',
-    b'{"url": "https://x.example/wrong", "text": ["list"]}',
-    b'{"text": "no url"}',
+INVALID = [  # (value, the reason the parser gives it)
+    (b"not json at all", "not_json"),
+    (b"\xff\xfe\xfd invalid utf-8", "invalid_utf8"),
+    (b"[1, 2, 3]", "not_object"),
+    (b'{"url": "https://x.example/no-content", "title": "no body"}', "no_content"),
+    (b'{"url": "https://x.example/wrong", "text": ["list"]}', "wrong_type"),
+    (b'{"text": "no url"}', "missing_field"),
 ]
+# Site chrome: lines the clean stage's rules drop one by one, wherever they stand, so a
+# page made only of them is empty after cleaning in every state of the learned-boilerplate
+# store and must reach the DLQ. Section names ("World", "Opinion") are left out on purpose:
+# they go only as part of a navigation run, and once learned lines are stripped around
+# one, a lone "Opinion" can survive as a body.
+NAVIGATION = [
+    "Home", "Sign in", "Sign up", "Log in", "Register", "Subscribe", "Subscribe now",
+    "Newsletters", "Menu", "Open menu", "Toggle navigation", "Search", "Skip to content",
+    "Skip to main content", "Back to top", "Contact us", "About us", "Privacy policy",
+    "Cookie policy", "Cookie settings", "Manage cookies", "Accept cookies", "Terms of use",
+    "Share", "Share on Facebook", "Share on Twitter", "Follow us", "Print", "Email",
+    "Comments", "Advertisement", "Read more", "All rights reserved",
+]  # fmt: skip
+
+
+def navigation_page(rng: random.Random) -> str:
+    """Return the text of a page that is only navigation: empty after cleaning."""
+    return "\n".join(rng.sample(NAVIGATION, rng.randint(4, 12)))
+
+
+def check_navigation_is_chrome() -> None:
+    """Raise ``AssertionError`` unless the default rules drop every navigation line for every source.
+
+    Run before a fault run, so that a change to the rules shows up as this message rather
+    than as navigation pages on the clean topic.
+    """
+    from service.rules import load_rules
+
+    rules = load_rules()
+    kept = sorted(
+        {line for s in SOURCES for line in NAVIGATION if not rules.for_source(s).drops(line)}
+    )
+    assert not kept, f"the clean rules no longer drop these navigation lines: {kept}"
 
 
 def generate(
-    n: int, seed: int, dup_share: float = 0.3
+    n: int, seed: int, dup_share: float = 0.3, empty_share: float = 0.03
 ) -> tuple[list[tuple[bytes, bytes]], Expected]:
-    """Return ``n`` shuffled (key, value) raw events and what the oracle expects."""
+    """Return ``n`` shuffled (key, value) raw events and what the oracle expects.
+
+    About 8 % are invalid and ``empty_share`` are navigation-only pages (pass 0 when the
+    service runs without its clean stage: then nothing is empty).
+    """
     rng = random.Random(seed)
     exp = Expected()
     out: list[tuple[bytes, bytes]] = []
@@ -122,11 +171,18 @@ def generate(
         roll = rng.random()
         if roll < 0.08:
             key = f"bad-{story % 17}"
-            value = rng.choice(INVALID) + b" " * 0
+            value, reason = rng.choice(INVALID)
             out.append((key.encode(), value))
-            exp.invalid_keys.append(key)
+            exp.dead_letters.append((key, reason))
             continue
         source = rng.choice(SOURCES)
+        if roll < 0.08 + empty_share:
+            aid = f"empty-{story}"
+            page = {"id": aid, "url": f"https://{source}/section/{story}", "source": source,
+                    "text": navigation_page(rng)}  # fmt: skip
+            out.append((aid.encode(), orjson.dumps(page)))
+            exp.dead_letters.append((aid, EMPTY_REASON))
+            continue
         paras = _body(rng, rng.randint(4, 7))
         cid = f"s{story}"
         url = f"https://{source}/news/{story}"
@@ -159,11 +215,10 @@ def generate(
                 "meta": {"cluster": cid},
             }
             out.append((aid.encode(), orjson.dumps(event)))
-    out = out[:n]
+    out = out[:n]  # cuts only the last story's copies: a dead letter adds one event below n
     kept = {k.decode() for k, _ in out}
     exp.clusters = {c: [m for m in ms if m in kept] for c, ms in exp.clusters.items()}
     exp.clusters = {c: ms for c, ms in exp.clusters.items() if ms}
-    exp.invalid_keys = [k for k in exp.invalid_keys if k in kept]
     rng.shuffle(out)
     exp.events = len(out)
     return out, exp

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
-from tests.faults.events import Expected
+from tests.faults.events import EMPTY_REASON, Expected
+
+REASON_HEADER = "__cleanwire.errors.reason"
 
 
 @dataclass
@@ -77,6 +79,8 @@ def check(
 ) -> Verdict:
     """Compare outputs with expectations: each once, nothing extra, same-key order kept.
 
+    Every input must end in exactly one place: its cluster on clean/duplicates, or the DLQ
+    under its expected key and reason header (invalid records, pages empty after cleaning).
     With ``exactly_once=False`` (at-least-once) repeats are counted, not failures.
     """
     v = Verdict()
@@ -110,20 +114,36 @@ def check(
         v.problems.append(
             f"{len(unpublished)} clusters with no clean article, e.g. {unpublished[:5]}"
         )
-    want_dlq = Counter(exp.invalid_keys)
-    got_dlq = Counter((r.key or b"").decode() for r in dlq)
-    if (want_dlq != got_dlq) if exactly_once else (want_dlq - got_dlq):
+    want_dlq = Counter(exp.dead_letters)
+    got_dlq = Counter(_dead_letter(r) for r in dlq)
+    missing, extra = want_dlq - got_dlq, got_dlq - want_dlq
+    if missing or (extra if exactly_once else set(got_dlq) - set(want_dlq)):
         v.problems.append(
-            f"DLQ differs: missing {dict(want_dlq - got_dlq)}, extra {dict(got_dlq - want_dlq)}"
+            f"DLQ differs: {missing.total()} missing, e.g. {_some(missing)}; "
+            f"{extra.total()} extra, e.g. {_some(extra)}"
         )
+    placed = len(clean) + len(dups) + len(dlq)
+    if exactly_once and placed != exp.events:
+        v.problems.append(f"{placed} records on clean + duplicates + DLQ for {exp.events} inputs")
     if exactly_once:
         v.problems.extend(_order_problems(dlq, clean, dups))
     v.counts |= {
         "events": exp.events, "clusters": len(exp.clusters), "clean": len(clean), "duplicates": len(dups),
-        "dlq": len(dlq), "expected_duplicates": sum(len(m) - 1 for m in exp.clusters.values()),
-        "expected_dlq": len(exp.invalid_keys),
+        "dlq": len(dlq), "dlq_empty_after_cleaning": sum(n for (_, r), n in got_dlq.items() if r == EMPTY_REASON),
+        "expected_duplicates": sum(len(m) - 1 for m in exp.clusters.values()),
+        "expected_dlq": exp.dead_letter_count(), "expected_dlq_empty_after_cleaning": exp.dead_letter_count(EMPTY_REASON),
     }  # fmt: skip
     return v
+
+
+def _dead_letter(r: Record) -> tuple[str, str]:
+    """Return a DLQ record's (key, reason header); a missing header reads as ''."""
+    return (r.key or b"").decode(), r.headers.get(REASON_HEADER, b"").decode()
+
+
+def _some(pairs: Counter[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """Return at most five entries of ``pairs``, enough to show what differs."""
+    return dict(sorted(pairs.items())[:5])
 
 
 def _order_problems(dlq: list[Record], clean: list[Record], dups: list[Record]) -> list[str]:

@@ -85,10 +85,12 @@ def test_enricher_sorts_by_salience_and_title_counts() -> None:
     assert all(0.0 <= s <= 1.0 for s in saliences)
 
 
-def test_enricher_lists_no_title_only_entity() -> None:
-    """A name only in the title adds no entity (mentions always index the body)."""
+def test_enricher_lists_a_title_only_entity_with_its_title_mention() -> None:
+    """A name only in the title is listed with one title mention whose offsets index the title."""
     out = Enricher(FakeTagger(), ALIASES)([article("Moscow spoke.", title="Kyiv")])[0]
-    assert [e.name for e in out.entities] == ["Moscow"]
+    assert [e.name for e in out.entities] == ["Moscow", "Kyiv"]
+    kyiv = out.entities[1]
+    assert kyiv.mentions == (Mention("Kyiv", 0, 4, "title"),) and kyiv.count == 0
 
 
 def test_enricher_batches_all_articles_in_one_tagger_call() -> None:

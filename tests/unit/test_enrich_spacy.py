@@ -45,8 +45,10 @@ def test_real_model_produces_canonical_entities(enricher: Enricher) -> None:
     assert by_name["United States"].wikidata == "Q30"
     assert by_name["Moscow"].type == "LOC"
     assert out.entities[0].name == "Vladimir Putin"
+    assert [(m.text, m.field) for m in putin.mentions][-1] == ("PUTIN", "title")
     for entity in out.entities:
-        assert all(BODY[m.start : m.end] == m.text for m in entity.mentions)
+        fields = {"body": BODY, "title": article.title}
+        assert all(fields[m.field][m.start : m.end] == m.text for m in entity.mentions)
 
 
 def test_batch_size_changes_memory_not_results(enricher: Enricher) -> None:

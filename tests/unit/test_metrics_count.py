@@ -10,6 +10,12 @@ from service.models import CleanArticle, DedupInfo, Drop, Origin
 from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
 
 ORIGIN = Origin("raw", 0, 7)
+OUTCOME_FAMILIES = {
+    "cleanwire_articles_published",
+    "cleanwire_duplicates",
+    "cleanwire_dlq_records",
+    "cleanwire_drops",
+}
 
 
 def _article(match: str | None = None, size: int = 100) -> CleanArticle:
@@ -21,6 +27,7 @@ def _article(match: str | None = None, size: int = 100) -> CleanArticle:
 
 
 def test_count_tallies_outcomes_by_kind_and_reason() -> None:
+    """Each outcome increments its kind's series by reason or match, and the byte totals."""
     metrics = Metrics(CollectorRegistry())
     batch: list[Outcome] = [
         Published(_article(size=100)),
@@ -46,3 +53,28 @@ def test_count_tallies_outcomes_by_kind_and_reason() -> None:
     assert value("cleanwire_drops_total", reason="empty_after_cleaning") == 1
     assert value("cleanwire_clean_input_bytes_total") == 500
     assert value("cleanwire_clean_stripped_bytes_total") == 125
+
+
+def test_empty_article_counts_once_as_a_drop_not_as_an_invalid_dlq_record() -> None:
+    """An empty article (dead-lettered) counts in drops only, so the outcome series sum to consumed."""
+    metrics = Metrics(CollectorRegistry())
+    metrics.count(
+        [
+            Published(_article()),
+            Rejected(InvalidEvent("not_json", "x"), ORIGIN),
+            Dropped(Drop("empty_after_cleaning", "a"), ORIGIN),
+            Dropped(Drop("empty_after_cleaning", "b"), ORIGIN),
+        ]
+    )
+    registry = metrics.registry
+    by_reason = {"reason": "empty_after_cleaning"}
+    assert registry.get_sample_value("cleanwire_drops_total", by_reason) == 2
+    assert registry.get_sample_value("cleanwire_dlq_records_total", by_reason) is None
+    outcomes = sum(
+        sample.value
+        for family in registry.collect()
+        if family.name in OUTCOME_FAMILIES
+        for sample in family.samples
+        if sample.name.endswith("_total")
+    )
+    assert outcomes == registry.get_sample_value("cleanwire_records_consumed_total") == 4

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import pytest
 
+from service.events import dead_letter
 from service.models import CleanArticle, DedupInfo, Drop, Entity, Mention, Origin, RawArticle
 from service.parse import Parser
 from service.pipeline import Dropped, Duplicate, Pipeline, Published, Rejected
@@ -72,6 +73,15 @@ def test_outcomes_follow_input_order_and_kind() -> None:
         and out[1].origin == origin(2)
     )
     assert isinstance(out[2], Dropped) and out[2].drop.reason == "empty_after_cleaning"
+
+
+def test_empty_article_is_dropped_with_its_origin_and_dead_lettered_at_clean() -> None:
+    """An article empty after cleaning is Dropped with its record's origin; its DLQ error is empty_after_cleaning/clean."""
+    out = PIPE.run([(event("3", "empty"), origin(3)), (event("4", "kept"), origin(4))])
+    assert out[0] == Dropped(Drop("empty_after_cleaning", "3"), origin(3))
+    assert isinstance(out[0], Dropped) and isinstance(out[1], Published)
+    error = dead_letter(out[0])
+    assert (error.reason, error.stage) == ("empty_after_cleaning", "clean")
 
 
 def test_duplicates_are_not_enriched_but_published_ones_are() -> None:

@@ -26,7 +26,7 @@ def validator(name: str) -> Draft202012Validator:
 
 
 RAW = validator("raw-article.v1.json")
-CLEAN = validator("clean-article.v1.json")
+CLEAN = validator("clean-article.v1.1.json")
 DLQ = validator("dlq-record.v1.json")
 PROV = Provenance("1.2.3", (("enrich", "en_core_web_sm-3.8.0"),))
 
