@@ -22,6 +22,7 @@ import io
 import json
 import math
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_WORD_HINTS = str.maketrans(dict.fromkeys((0x00AD, 0x200B, 0xFEFF)))  # SHY, ZWSP, BOM
 _SNAPSHOT_VERSION = 2
 
 U64 = npt.NDArray[np.uint64]
@@ -42,7 +44,16 @@ RECENT_LINES = 1024  # new lines kept apart before they are merged into a source
 
 
 def line_key(line: str) -> str:
-    """Return the stable key of a line: a short hash of its lower-cased words."""
+    """Return the stable key of a line: a short hash of its lower-cased words.
+
+    The key is of the words a reader sees, so that a line keys the same whichever way a
+    page encodes them: NFC-normalised (a precomposed and a decomposed accent agree), the
+    soft hyphen, ZERO WIDTH SPACE and U+FEFF (hints inside a word) left out. Joiners and
+    bidi marks separate words like any other non-word character (a Persian ZWNJ, the
+    "half-space", keys like a space). Only the key normalises: the line is never changed.
+    """
+    if not line.isascii():
+        line = unicodedata.normalize("NFC", line.translate(_WORD_HINTS))
     normal = _NON_WORD.sub(" ", line.lower()).strip()
     return hashlib.blake2b(normal.encode("utf-8"), digest_size=8).hexdigest()
 

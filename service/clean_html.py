@@ -4,12 +4,19 @@ The body comes from trafilatura (imported on first use: it is slow to import), o
 paragraph per block element; the page's metadata comes from its head and JSON-LD
 (meta tags and JSON-LD; malformed JSON-LD is ignored). Rules then drop promo and share lines, and a trailing
 related/also-read block is cut.
+
+The text comes out as the page has it: trafilatura deletes every character that is
+neither printable nor whitespace (ZWJ/ZWNJ, bidi marks, emoji tag sequences, characters
+newer than Python's Unicode tables) and NFC-normalises its output, so the words it
+changed are put back from the page's own text (:func:`restore_words`).
 """
 
 from __future__ import annotations
 
 import json
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -140,7 +147,58 @@ def extract_paragraphs(html: str) -> list[str]:
     text = trafilatura.extract(
         html, output_format="txt", include_comments=False, fast=True, favor_recall=True
     )
-    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+    return split_lines(text or "")
+
+
+_DROPPED_CATEGORIES = frozenset({"Cc", "Co", "Cs"})  # controls, private use (icon fonts)
+
+
+def _as_extracted(word: str) -> str:
+    """Return ``word`` as trafilatura outputs it: non-printables deleted, then NFC."""
+    return unicodedata.normalize("NFC", "".join(char for char in word if char.isprintable()))
+
+
+def _as_kept(word: str) -> str:
+    """Return ``word`` as we keep it: only controls and private-use characters deleted."""
+    return "".join(
+        char
+        for char in word
+        if char.isprintable() or unicodedata.category(char) not in _DROPPED_CATEGORIES
+    )
+
+
+def restore_words(paragraphs: Sequence[str], page: Sequence[str]) -> list[str]:
+    """Put back into extracted ``paragraphs`` the characters the extractor took out.
+
+    ``page`` is the page's own text (lines from :func:`page_lines`). Each page word that
+    extraction changes (a joiner, bidi mark or tag character deleted, combining marks
+    composed or reordered by NFC) maps from its extracted form back to itself, less
+    control and private-use characters (trafilatura's choice, kept). A form that
+    stands for two different page words, or that the page also has as it is, is left
+    alone: which one the paragraph holds is unknown. Words the page does not have as
+    whole words (the extractor joined or split them) stay as extracted.
+    """
+    text = " ".join(page)
+    if text.isprintable() and unicodedata.is_normalized("NFC", text):
+        return list(paragraphs)  # nothing that extraction changes: the common case
+    words = set(text.split(" "))
+    found: dict[str, str | None] = {}
+    for word in words:
+        if word.isprintable() and unicodedata.is_normalized("NFC", word):
+            continue
+        extracted, kept = _as_extracted(word), _as_kept(word)
+        if extracted == kept or not extracted:
+            continue
+        found[extracted] = kept if found.get(extracted, kept) == kept else None
+    back = {key: kept for key, kept in found.items() if kept is not None and key not in words}
+    if not back:
+        return list(paragraphs)
+    return [
+        " ".join(back.get(word, word) for word in paragraph.split(" "))
+        if not back.keys().isdisjoint(paragraph.split(" "))
+        else paragraph
+        for paragraph in paragraphs
+    ]
 
 
 _BLOCK_TAGS = frozenset(
@@ -194,11 +252,11 @@ def _main_paragraphs(html: str, tree: LexborHTMLParser, rules: SourceRules) -> l
     chosen_chars = sum(map(len, chosen))
     visible = page_lines(tree)
     if chosen_chars >= FALLBACK_RATIO * sum(map(len, visible)):
-        return chosen  # the fallback is a subset of the visible lines: it cannot win
+        return restore_words(chosen, visible)  # the fallback, a subset of them, cannot win
     fallback = list(clean_lines(visible, rules).paragraphs)
     if chosen_chars < FALLBACK_RATIO * sum(map(len, fallback)):
         return fallback
-    return chosen
+    return restore_words(chosen, visible)
 
 
 FALLBACK_RATIO = 0.4

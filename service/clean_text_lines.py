@@ -36,9 +36,45 @@ _TEASER_ENDS = (
 )  # truncated teasers, "more" arrows
 
 
+_INVISIBLE = str.maketrans(dict.fromkeys((0x00AD, 0x200B, 0xFEFF)))  # SHY, ZWSP, BOM
+_EDGE_JOINER = re.compile("(?<!\\S)[\u200c\u200d]+|[\u200c\u200d]+(?!\\S)")
+
+
 def split_lines(text: str) -> list[str]:
-    """Return the non-empty lines of ``text`` with whitespace collapsed."""
-    return [" ".join(line.split()) for line in text.splitlines() if line and not line.isspace()]
+    """Return the non-empty lines of ``text`` with whitespace collapsed, text untouched.
+
+    Lines end at real line breaks only: ``\\n``, ``\\r\\n``, ``\\r``, and U+2029
+    PARAGRAPH SEPARATOR, a paragraph break by definition (word processors and some
+    CMSs export paragraphs with it). The other characters ``str.splitlines`` breaks on
+    (U+0085 NEL, U+2028 LINE SEPARATOR, ``\\x0b``, ``\\x0c``, ``\\x1c``-``\\x1e``) turn
+    up inside sentences - a cp1252 ellipsis read as Latin-1, a soft return, a page
+    break in a PDF dump - so they are whitespace, as ``str.split`` has them: one space,
+    and the sentence stays whole.
+
+    Every other character is kept as it is (no Unicode normalisation): joiners inside a
+    word (Persian ZWNJ, emoji ZWJ sequences), combining marks, variation selectors and
+    bidi marks carry meaning. Removed on purpose, as the HTML path removes them: the
+    soft hyphen, ZERO WIDTH SPACE and BOM/ZWNBSP (U+FEFF), invisible hints that change
+    nothing a reader sees but split words for search and entity matching, and a ZWJ or
+    ZWNJ at a word's edge, which joins nothing.
+    """
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\u2029" in text:
+        text = text.replace("\u2029", "\n")
+    if "\u00ad" in text or "\u200b" in text or "\ufeff" in text:
+        text = text.translate(_INVISIBLE)
+    lines = [" ".join(line.split()) for line in text.split("\n") if line and not line.isspace()]
+    if "\u200c" not in text and "\u200d" not in text:
+        return lines
+    return [line for line in map(_without_edge_joiners, lines) if line]
+
+
+def _without_edge_joiners(line: str) -> str:
+    """Drop the ZWJ/ZWNJ of a collapsed line that stand at a word's edge."""
+    if "\u200c" not in line and "\u200d" not in line:
+        return line
+    return " ".join(_EDGE_JOINER.sub("", line).split())
 
 
 def join_wrapped(lines: Sequence[str], keep: Sequence[bool]) -> tuple[list[str], list[bool]]:
