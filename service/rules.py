@@ -8,6 +8,12 @@ strings:
   case-insensitive) is dropped.
 * ``drop_phrases`` plain phrases; a line of at most 300 characters that contains one
   (case-insensitive) is dropped.
+* ``drop_openers`` regexes for a call to action that opens a sentence: a line of at
+  most 300 characters is dropped when one matches (``re.match``, case-insensitive) at
+  its start - after up to four non-word characters (a bullet, an emoji) - or at the
+  start of its second or third sentence, when the sentences before are at most 80
+  characters each and end in ". ", "! ", "? " or ": " ("Want more? Sign up for our
+  newsletter"). They run as one regex, far cheaper than the same ``drop_lines``.
 * ``block_starts`` regexes that must match a *whole* line of at most 80 characters
   (case-insensitive): such a line
   opens a trailing block ("also read", "related stories"); once the body is under way it
@@ -16,6 +22,12 @@ strings:
   (case-insensitive): a call-to-action button ("Book now", "Learn more"), dropped from
   the body after it is chosen. Unlike a ``drop_lines`` match it is no sign of chrome
   around it: buttons sit between the sections of a list article.
+
+In ``drop_lines`` the placeholder ``{site}`` stands for the source's own name (see
+:func:`site_pattern`): ``gadgethub.com`` gives a pattern that matches "GadgetHub",
+"Gadget Hub" and "gadgethub.com", so a rule can tell the site advertising itself
+("Find the latest phones on GadgetHub") from a story naming another outlet. A rule with
+``{site}`` is off for a source that yields no name.
 
 A source's rules add to the defaults. :func:`load_rules` validates everything at
 start-up and raises :class:`~service.errors.ConfigError` naming the file, the rule and
@@ -27,7 +39,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +49,22 @@ DEFAULT_RULES_PATH = Path(__file__).parent / "data" / "rules.toml"
 MAX_DROP_LINE_CHARS = 300  # longer lines are paragraphs: drop rules never test them
 MAX_BLOCK_START_CHARS = 80  # longer lines are never block-start markers
 MAX_BUTTON_CHARS = 40  # longer lines are never buttons
-_KEYS = ("drop_lines", "drop_phrases", "block_starts", "drop_buttons")
+_KEYS = ("drop_lines", "drop_phrases", "drop_openers", "block_starts", "drop_buttons")
+OPENER_LEAD = r"^[^\w]{0,4}+(?:[^.!?:]{1,80}+[.!?:] ){0,2}"  # before a drop_openers rule
+SITE = "{site}"  # in a drop_lines rule: the source's own name (see site_pattern)
+SITE_MIN_CHARS = 3  # a shorter name ("x", "ap") is no usable site name
+MAX_SITE_SOURCES = 4096  # sources whose compiled {site} rules are kept (then all go)
+_NAME_NOISE = frozenset(
+    {
+        *("www", "www2", "www3", "m", "mobile", "amp", "wap", "web", "en", "edition"),
+        *("news", "blog", "blogs", "home", "static", "beta", "app", "apps", "english"),
+        *("newsletter", "newsletters", "shop", "store", "login", "account", "go"),
+    }
+)  # host labels that name no site
+_SECOND_LEVEL = frozenset(
+    {"co", "com", "net", "org", "gov", "ac", "edu", "or", "ne", "go", "gob", "nic", "ltd"}
+)  # "co" in "bbc.co.uk": part of the public suffix, not the site's name
+_NAME_CHARS = re.compile(r"[\W_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +79,12 @@ class SourceRules:
     drop_at_start_any_case: re.Pattern[str] | None = None  # the other ``^``-anchored ones
     drop_anywhere: tuple[tuple[str, re.Pattern[str], bool], ...] = ()  # (literal, rule, lower)
     drop_phrases: re.Pattern[str] | None = None  # all drop_phrases, escaped, lower-case
+    opener: re.Pattern[str] | None = None  # all drop_openers after OPENER_LEAD, lower-case
     block_start: re.Pattern[str] | None = None  # lower-case block_starts
     block_start_any_case: re.Pattern[str] | None = None
     button: re.Pattern[str] | None = None  # all drop_buttons, case-insensitive
+    site_name: re.Pattern[str] | None = None  # the source's name, lower-case (a cheap gate)
+    site_rules: re.Pattern[str] | None = None  # the {site} drop_lines, the name filled in
 
     def drops(self, line: str) -> bool:
         """Return whether ``line`` is a boilerplate line to drop (lines over 300 chars never are)."""
@@ -71,7 +101,16 @@ class SourceRules:
         for literal, rule, lower in self.drop_anywhere:
             if literal in lowered and rule.search(lowered if lower else line) is not None:
                 return True
-        return self.drop_phrases is not None and self.drop_phrases.search(lowered) is not None
+        if self.drop_phrases is not None and self.drop_phrases.search(lowered) is not None:
+            return True
+        if self.opener is not None and self.opener.match(lowered) is not None:
+            return True
+        return (
+            self.site_rules is not None
+            and self.site_name is not None
+            and self.site_name.search(lowered) is not None
+            and self.site_rules.search(line) is not None
+        )
 
     def starts_block(self, line: str) -> bool:
         """Return whether ``line`` opens a trailing block (related links, read more)."""
@@ -100,15 +139,81 @@ class Rules:
     defaults: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sources: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     _compiled: dict[str, SourceRules] = field(default_factory=dict, compare=False, repr=False)
+    _site_compiled: dict[str, SourceRules] = field(  # per source, with its {site} rules
+        default_factory=dict, compare=False, repr=False
+    )
 
     def for_source(self, source: str) -> SourceRules:
-        """Return the compiled rules for ``source`` (the defaults when it has none)."""
+        """Return the compiled rules for ``source`` (the defaults when it has none).
+
+        Rules with ``{site}`` are compiled once per source, with the source's name.
+        """
         key = source if source in self.sources else ""
         hit = self._compiled.get(key)
         if hit is None:
             hit = _compile(self.defaults, self.sources.get(key, {}))
             self._compiled[key] = hit
-        return hit
+        own = self._site_compiled.get(source)
+        if own is None:
+            own = self._with_site(hit, key, source)
+            if len(self._site_compiled) >= MAX_SITE_SOURCES:
+                self._site_compiled.clear()  # bounded; recompiling a source's is cheap
+            self._site_compiled[source] = own
+        return own
+
+    def _with_site(self, base: SourceRules, key: str, source: str) -> SourceRules:
+        rules = [
+            p
+            for p in (
+                *self.defaults.get("drop_lines", ()),
+                *self.sources.get(key, {}).get("drop_lines", ()),
+            )
+            if SITE in p
+        ]
+        name = site_pattern(source)
+        if not rules or name is None:
+            return base
+        return replace(
+            base,
+            site_name=re.compile(name),
+            site_rules=_alternation([p.replace(SITE, name) for p in rules]),
+        )
+
+
+def site_names(source: str) -> list[str]:
+    """Return the names a source goes by: its host's own labels, or its outlet name.
+
+    ``www.gadgethub.com`` gives ``["gadgethub"]``, ``timesofindia.indiatimes.com`` gives
+    ``["timesofindia", "indiatimes"]``, ``bbc.co.uk`` gives ``["bbc"]``, "Daily Sample
+    News" gives ``["dailysamplenews"]``: lower case, letters and digits only, at least
+    SITE_MIN_CHARS long; the top-level domain, a second-level one ("co", "com") and
+    labels that name no site ("www", "m", "news", "blog") are left out.
+    """
+    text = source.strip().lower()
+    if "://" in text:
+        text = text.split("://", 1)[1].split("/", 1)[0]
+    if "." in text and " " not in text:  # a host name
+        labels = [label for label in text.split(":", 1)[0].split(".") if label][:-1]
+        if len(labels) > 1 and labels[-1] in _SECOND_LEVEL:
+            labels = labels[:-1]
+        candidates = [label for label in labels if label not in _NAME_NOISE]
+    else:
+        candidates = [text]
+    names = [_NAME_CHARS.sub("", name) for name in candidates]
+    return list(dict.fromkeys(n for n in names if len(n) >= SITE_MIN_CHARS and not n.isdigit()))
+
+
+def site_pattern(source: str) -> str | None:
+    """Return a lower-case regex for the source's names (None when it has none).
+
+    A name's letters may be split by a space, dot or hyphen ("timesofindia" matches
+    "Times of India", "gadgethub" matches "Gadget-Hub"), and the name stands as a word.
+    """
+    names = site_names(source)
+    if not names:
+        return None
+    spelled = ["[\\s.-]?".join(re.escape(char) for char in name) for name in names]
+    return "(?<![^\\W_])(?:" + "|".join(spelled) + ")(?![^\\W_])"
 
 
 def _is_lower(pattern: str) -> bool:
@@ -119,7 +224,41 @@ def _is_lower(pattern: str) -> bool:
 def _alternation(patterns: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str] | None:
     if not patterns:
         return None
-    return re.compile("|".join(f"(?:{p})" for p in patterns), flags)
+    return re.compile("|".join(f"(?:{without_captures(p)})" for p in patterns), flags)
+
+
+_BACKREFERENCE = re.compile(r"\\[1-9]|\(\?P=")
+
+
+def without_captures(pattern: str) -> str:
+    """Return ``pattern`` with its capturing groups made non-capturing (same matches).
+
+    Rules only ever say whether a line matches, and the regex engine saves every group's
+    position as it backtracks through a repeat: with the hundreds of groups of an
+    alternation of rules that more than doubles the time a line takes. A pattern with a
+    backreference is returned as it is (its groups are needed).
+    """
+    if "(" not in pattern or _BACKREFERENCE.search(pattern):
+        return pattern
+    out: list[str] = []
+    escaped = False
+    class_from = -1  # inside a [...] set: where its members start (a "]" there is one)
+    for i, char in enumerate(pattern):
+        out.append(char)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif class_from >= 0:
+            if char == "^" and i == class_from and pattern[i - 1] == "[":
+                class_from += 1
+            elif char == "]" and i > class_from:
+                class_from = -1
+        elif char == "[":
+            class_from = i + 1
+        elif char == "(" and not pattern.startswith("?", i + 1):
+            out.append("?:")
+    return "".join(out)
 
 
 _LITERAL_RUN = re.compile(r"(?:\\b)?((?:[\w ]|\\[^\w\s])+)([?*{]?)")
@@ -152,24 +291,42 @@ def required_literal(pattern: str) -> str:
     return literal.lower()
 
 
+def _openers(patterns: list[str]) -> re.Pattern[str] | None:
+    """Compile drop_openers into one regex after OPENER_LEAD, for the lower-cased line.
+
+    A rule with capitals (``\\S``, ``\\W``) keeps its matches through ``(?i:...)``.
+    """
+    if not patterns:
+        return None
+    parts = [
+        without_captures(p) if _is_lower(p) else f"(?i:{without_captures(p)})" for p in patterns
+    ]
+    return re.compile(OPENER_LEAD + "(?:" + "|".join(f"(?:{p})" for p in parts) + ")")
+
+
 def _compile(
     defaults: Mapping[str, tuple[str, ...]], own: Mapping[str, tuple[str, ...]]
 ) -> SourceRules:
     def get(key: str) -> list[str]:
         return [*defaults.get(key, ()), *own.get(key, ())]
 
-    drop = get("drop_lines")
+    drop = [p for p in get("drop_lines") if SITE not in p]
     anchored = [p for p in drop if p.startswith("^")]
     blocks = get("block_starts")
     return SourceRules(
         drop_at_start=_alternation([p for p in anchored if _is_lower(p)], 0),
         drop_at_start_any_case=_alternation([p for p in anchored if not _is_lower(p)]),
         drop_anywhere=tuple(
-            (required_literal(p), re.compile(p, 0 if _is_lower(p) else re.IGNORECASE), _is_lower(p))
+            (
+                required_literal(p),
+                re.compile(without_captures(p), 0 if _is_lower(p) else re.IGNORECASE),
+                _is_lower(p),
+            )
             for p in drop
             if not p.startswith("^")
         ),
         drop_phrases=_alternation([re.escape(p.lower()) for p in get("drop_phrases")], 0),
+        opener=_openers(get("drop_openers")),
         block_start=_alternation([p for p in blocks if _is_lower(p)], 0),
         block_start_any_case=_alternation([p for p in blocks if not _is_lower(p)]),
         button=_alternation(get("drop_buttons")),
@@ -190,9 +347,17 @@ def _check_table(path: Path, where: str, table: Any) -> dict[str, tuple[str, ...
         for value in values:
             if not value.strip():
                 raise ConfigError(f"{path}: [{where}].{key} has an empty rule")
+            if key == "drop_openers" and value.startswith("^"):
+                raise ConfigError(
+                    f"{path}: [{where}].{key} rule {value!r}: openers are anchored already (no ^)"
+                )
+            if SITE in value and key != "drop_lines":
+                raise ConfigError(
+                    f"{path}: [{where}].{key} rule {value!r}: {SITE} works in drop_lines only"
+                )
             if key != "drop_phrases":
                 try:
-                    re.compile(value)
+                    re.compile(value.replace(SITE, "(?:site)"))
                 except re.error as exc:
                     raise ConfigError(
                         f"{path}: [{where}].{key} rule {value!r} is not a valid regex: {exc}"

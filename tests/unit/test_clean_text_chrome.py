@@ -215,3 +215,21 @@ def test_buttons_are_dropped_without_marking_chrome(line: str) -> None:
 def test_sentences_with_button_words_are_not_buttons(line: str) -> None:
     """A sentence that starts with a button's words is not a button."""
     assert not RULES.is_button(line)
+
+
+def test_self_promotion_goes_on_first_sight_stories_about_apps_stay() -> None:
+    """A one-off promo paragraph of a source never seen before is dropped from the body;
+    story paragraphs that mention an app or a newsletter are kept."""
+    app_story = (
+        "The company said its app had 2 million downloads in the first month, and that its "
+        "weekly newsletter now reaches 300,000 readers across the region."
+    )
+    promos = [
+        "Find the latest smartphones on GadgetHub. Get gadget reviews & ratings, compare "
+        "prices and specs.",
+        "Download the GadgetHub app for the latest news on the go.",
+        "Sign up for our Morning Briefing newsletter to get the day's top stories in your inbox.",
+    ]
+    text = "\n".join([STORY[0], STORY[1], promos[0], app_story, STORY[2], *promos[1:], STORY[3]])
+    out = clean_text(text, load_rules().for_source("gadgethub.com")).paragraphs
+    assert out == (STORY[0], STORY[1], app_story, STORY[2], STORY[3])

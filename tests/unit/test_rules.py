@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from service.errors import ConfigError
-from service.rules import DEFAULT_RULES_PATH, load_rules
+from service.rules import DEFAULT_RULES_PATH, load_rules, site_names, without_captures
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -93,3 +95,154 @@ def test_missing_file(tmp_path: Path) -> None:
     """A missing rules file raises ConfigError, not OSError."""
     with pytest.raises(ConfigError, match="cannot read"):
         load_rules(tmp_path / "nope.toml")
+
+
+SELF_PROMO = [
+    ("gadgethub.com", "Find the latest smartphones on GadgetHub. Get gadget reviews & ratings."),
+    ("www.gadgethub.com", "Compare prices and specs of the newest laptops only on Gadget Hub."),
+    ("xyznews.com", "Download the XYZ News app for the latest news on the go."),
+    ("travelnoire.com", "Subscribe to Travel Noire, a free daily newsletter on travel."),
+    ("hindustantimes.com", "The best of Hindustan Times, delivered to your inbox every morning"),
+    ("any", "Sign up for our Morning Briefing newsletter to get the day's top stories."),
+    ("any", "Looking for a new phone? Our gadget reviews compare the latest smartphones."),
+    ("any", "Want more stories like this? Sign up for our weekly newsletter."),
+    ("any", "Like this article? Subscribe to our blog and get insights in your inbox."),
+    ("any", "🚀 Sign up for The Replay newsletter"),
+    ("any", "Join Our Newsletter"),
+    ("any", "Join 50,000+ subscribers who read our morning email."),
+    ("any", "Get the best of Creative Boom delivered to your inbox weekly"),
+    ("any", "Thanks for reading Infinite Faculty! Subscribe for free to receive new posts."),
+    ("any", "Never miss a story: get our free app on iOS and Android."),
+    ("any", "Get breaking news alerts on your phone: download our app today."),
+    ("any", "Wear the change you want to see. Download our app to discover ethical brands."),
+    ("any", "Stay informed with our latest updates."),
+    ("any", "There's plenty more on our sister site, Electronic Specifier!"),
+    ("any", "Listen to our Daily Briefing podcast on Spotify or wherever you get your podcasts."),
+    ("any", "Enter your email address below to join our mailing list."),
+    ("any", "Support our journalism: subscribe today."),
+    ("any", "Was this newsletter forwarded to you? Sign up to get it in your inbox."),
+]
+STORIES = [
+    "The company said its app had 2 million downloads.",
+    "The newsletter, which launched in 2019, now has 500,000 subscribers, the company said.",
+    "Substack said its paid newsletters now earn writers more than $300 million a year.",
+    "He writes a weekly newsletter about local politics.",
+    "Passengers were told to download the app before boarding, the airline said.",
+    "Residents can sign up for emergency alerts on the county website.",
+    "Readers complained that the newsletter arrived late in their inboxes.",
+    "The app lets users compare prices across supermarkets, its founder said.",
+    "Sign-ups for the service rose 40% after the newsletter was relaunched.",
+    "Meta's new Threads app drew 100 million sign-ups within a week.",
+    "Download speeds on the new network averaged 300 Mbps in tests.",
+    "Monday newsletters always feature a list of the ten best ferry routes.",
+]
+
+
+@pytest.mark.parametrize(("source", "line"), SELF_PROMO)
+def test_self_promotion_is_dropped_on_first_sight(source: str, line: str) -> None:
+    """The site advertising its newsletter, app, podcast or sister site is dropped."""
+    assert load_rules().for_source(source).drops(line)
+
+
+@pytest.mark.parametrize("line", STORIES)
+@pytest.mark.parametrize("source", ["any", "gadgethub.com", "timesofindia.indiatimes.com"])
+def test_stories_about_apps_and_newsletters_stay(source: str, line: str) -> None:
+    """A sentence that merely mentions an app, a download or a newsletter is story."""
+    assert not load_rules().for_source(source).drops(line)
+
+
+def test_site_rules_need_the_sources_own_name() -> None:
+    """A {site} rule fires for the outlet itself, not for a story naming another outlet."""
+    rules = load_rules()
+    line = "Find the newest phones and tablets on GadgetHub."
+    assert rules.for_source("gadgethub.com").drops(line)
+    assert not rules.for_source("herald.example").drops(line)
+    assert not rules.for_source("x").drops(line)  # no usable name: the rule is off
+    promo = "The best of Travel Noire, delivered every Friday"
+    assert rules.for_source("travelnoire.com").drops(promo)
+    assert not rules.for_source("herald.example").drops(promo)
+
+
+@pytest.mark.parametrize(
+    ("source", "names"),
+    [
+        ("www.gadgethub.com", ["gadgethub"]),
+        ("timesofindia.indiatimes.com", ["timesofindia", "indiatimes"]),
+        ("news.bbc.co.uk", ["bbc"]),
+        ("https://m.example-news.com/world", ["examplenews"]),
+        ("Daily Sample News", ["dailysamplenews"]),
+        ("x", []),
+        ("10.0.0.1", []),
+    ],
+)
+def test_site_names(source: str, names: list[str]) -> None:
+    """A host gives its own labels (no www, TLD or co.uk); an outlet name gives itself."""
+    assert site_names(source) == names
+
+
+def test_site_pattern_matches_spaced_and_dotted_spellings(tmp_path: Path) -> None:
+    """{site} matches the name with spaces, dots or hyphens, as a whole word."""
+    path = _write(tmp_path, "[defaults]\ndrop_lines = ['^visit {site}$']\n")
+    rules = load_rules(path).for_source("timesofindia.indiatimes.com")
+    assert rules.drops("Visit Times of India")
+    assert rules.drops("visit TimesOfIndia")
+    assert rules.drops("Visit Times-of-India")
+    assert not rules.drops("Visit Times of Indiana")
+
+
+def test_site_placeholder_only_in_drop_lines(tmp_path: Path) -> None:
+    """{site} in another key is a configuration error, not a literal."""
+    path = _write(tmp_path, "[defaults]\nblock_starts = ['more from {site}']\n")
+    with pytest.raises(ConfigError, match="drop_lines only"):
+        load_rules(path)
+
+
+def test_drop_openers_match_at_the_start_of_the_first_sentences(tmp_path: Path) -> None:
+    """An opener matches at the line's start or at its second or third sentence, when
+    the sentences before are short; never in the middle of a sentence."""
+    path = _write(tmp_path, "[defaults]\ndrop_openers = ['sign up (for|to) our\\b']\n")
+    rules = load_rules(path).for_source("any")
+    assert rules.drops("Sign up for our briefing")
+    assert rules.drops("🚀 Sign up for our briefing")
+    assert rules.drops("Want more? Sign up to our briefing.")
+    assert rules.drops("One. Two: sign up for our briefing")
+    assert not rules.drops("One. Two. Three. Sign up for our briefing")
+    long_first = (
+        "A first sentence that runs on and on for well over eighty characters before it ends."
+    )
+    assert not rules.drops(f"{long_first} More of the same. Sign up for our briefing")
+    assert not rules.drops("Readers can sign up for our briefing on the website.")
+
+
+def test_drop_openers_reject_anchors(tmp_path: Path) -> None:
+    """Openers are anchored by the loader: a ^ is a configuration error."""
+    with pytest.raises(ConfigError, match="anchored already"):
+        load_rules(_write(tmp_path, "[defaults]\ndrop_openers = ['^sign up']\n"))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        (r"^(a|b)\(c\)[(x]", r"^(?:a|b)\(c\)[(x]"),
+        (r"[]()](a)[^]()](b)", r"[]()](?:a)[^]()](?:b)"),
+        (r"[^^](z)[[](y)", r"[^^](?:z)[[](?:y)"),
+        (r"(?:x)(?=y)(?<=z)(?P<n>q)(e)", r"(?:x)(?=y)(?<=z)(?P<n>q)(?:e)"),
+        (r"\\(x)[\]](y)", r"\\(?:x)[\]](?:y)"),
+        (r"(a)\1", r"(a)\1"),
+    ],
+)
+def test_without_captures(pattern: str, expected: str) -> None:
+    """Capturing groups become non-capturing; escapes, sets and backreferences are kept."""
+    assert without_captures(pattern) == expected
+
+
+def test_shipped_rules_match_the_same_without_captures() -> None:
+    """Every shipped regex matches the same lines with its groups made non-capturing."""
+    lines = [*STORIES, *(line for _, line in SELF_PROMO), "Share this article", "(c) 2024"]
+    document = tomllib.loads(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    for key in ("drop_lines", "drop_openers", "block_starts", "drop_buttons"):
+        for rule in document["defaults"].get(key, []):
+            plain = rule.replace("{site}", "gadgethub")
+            before, after = re.compile(plain, re.I), re.compile(without_captures(plain), re.I)
+            for line in lines:
+                assert bool(before.search(line)) == bool(after.search(line)), (rule, line)
