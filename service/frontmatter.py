@@ -174,6 +174,25 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).rstrip(" .:!?").casefold()
 
 
+_SITE_SUFFIX = re.compile(r"\s+(?:[|\u2013\u2014\u00b7\u2022:]|-|::)\s+(?P<site>\S.*)")
+SITE_SUFFIX_MAX_WORDS = 6  # "Title | Example News": a site name after the separator
+
+
+def repeats_title(line: str, title: str) -> bool:
+    """Say whether ``line`` repeats ``title``, also when the title adds the site's name.
+
+    "Rovers win the cup" repeats "Rovers win the cup | Herald Sport" and "Rovers win
+    the cup - Herald"; a line that is only the start of a title does not otherwise.
+    """
+    if same_text(line, title):
+        return True
+    head, tail = " ".join(line.split()).casefold(), " ".join(title.split()).casefold()
+    if not head or not tail.startswith(head):
+        return False
+    suffix = _SITE_SUFFIX.fullmatch(" ".join(title.split())[len(head) :])
+    return suffix is not None and len(suffix.group("site").split()) <= SITE_SUFFIX_MAX_WORDS
+
+
 def read_front_matter(lines: Sequence[str], title: str | None) -> tuple[FrontMatter, list[str]]:
     """Lift the headline, bylines and dateline off the first lines of a text.
 
@@ -225,7 +244,7 @@ def lift_from_body(
         if len(rest) < 2 and not (rest and dateline is None and read_dateline_line(rest[0])):
             break  # never empty the body for a repeat
         first = rest[0]
-        if any(known and same_text(first, known) for known in (front.title, dek)):
+        if (front.title and repeats_title(first, front.title)) or (dek and same_text(first, dek)):
             rest = rest[1:]
         elif author is None and (name := read_byline(first)):
             author, rest = name, rest[1:]

@@ -12,6 +12,7 @@ from service.frontmatter import (
     read_byline,
     read_dateline_line,
     read_front_matter,
+    repeats_title,
     split_dateline_lead,
 )
 from service.models import Dateline
@@ -144,3 +145,22 @@ def test_lead_split_never_loses_text(paragraph: str) -> None:
         dateline, rest = found
         assert paragraph == f"{dateline.text} {rest}" or paragraph.startswith(dateline.text)
         assert rest in paragraph
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "repeats"),
+    [
+        ("Rovers win the cup", "Rovers win the cup | Herald Sport", True),
+        ("Rovers win the cup", "Rovers win the cup - Herald", True),
+        ("How many watts does a PC use?", "How many watts does a PC use? | Eco Shop", True),
+        ("Rovers win", "Rovers win the cup", False),
+        (
+            "Rovers win the cup",
+            "Rovers win the cup | a very long tail that is another headline entirely",
+            False,
+        ),
+    ],
+)
+def test_a_title_with_the_site_name_is_still_repeated(line: str, title: str, repeats: bool) -> None:
+    """A first paragraph equal to the title less a short site suffix repeats the title."""
+    assert repeats_title(line, title) is repeats
