@@ -96,9 +96,13 @@ def propagate_repeats(text: str, spans: Sequence[TaggedSpan]) -> list[TaggedSpan
     type most often given to it; its all-caps spelling (longer than three letters) is
     found too. Month and weekday names are never propagated.
     """
-    tidied = tidy_spans(text, spans)
+    return add_repeats(text, spans, repeat_kinds(text, spans))
+
+
+def repeat_kinds(text: str, spans: Sequence[TaggedSpan]) -> dict[str, EntityType]:
+    """Return the surfaces :func:`propagate_repeats` looks for, with the type each takes."""
     votes: dict[str, dict[EntityType, int]] = {}
-    for span in tidied:
+    for span in tidy_spans(text, spans):
         surface = text[span.start : span.end]
         words = surface.split()
         surfaces = [surface] + ([words[-1]] if span.type == "PERSON" and len(words) > 1 else [])
@@ -106,12 +110,19 @@ def propagate_repeats(text: str, spans: Sequence[TaggedSpan]) -> list[TaggedSpan
             if form[:1].isupper() and len(form) > 1 and form not in NOT_PROPAGATED:
                 tally = votes.setdefault(form, {})
                 tally[span.type] = tally.get(span.type, 0) + 1
-    if not votes:
-        return list(spans)
     kinds = {form: max(tally.items(), key=lambda item: item[1])[0] for form, tally in votes.items()}
     for form, kind in list(kinds.items()):  # headlines and datelines shout names
         if len(form) > 3:
             kinds.setdefault(form.upper(), kind)
+    return kinds
+
+
+def add_repeats(
+    text: str, spans: Sequence[TaggedSpan], kinds: dict[str, EntityType]
+) -> list[TaggedSpan]:
+    """Tag each whole-word occurrence in ``text`` of a surface of ``kinds`` left untagged."""
+    if not kinds:
+        return list(spans)
     occupied = bytearray(len(text))
     for span in spans:
         occupied[span.start : span.end] = b"\x01" * (span.end - span.start)
@@ -122,6 +133,50 @@ def propagate_repeats(text: str, spans: Sequence[TaggedSpan]) -> list[TaggedSpan
                 added.append(TaggedSpan(begin, end, kinds[form]))
                 occupied[begin:end] = b"\x01" * (end - begin)
     return sorted([*spans, *added], key=lambda s: (s.start, s.end))
+
+
+def _front_parts(article: CleanArticle, max_chars: int) -> list[tuple[Field, str, int]]:
+    """Return ``(field, text, offset)`` of the title and dek as joined for the tagger."""
+    parts: list[tuple[Field, str, int]] = []
+    offset = 0
+    fields: tuple[tuple[Field, str | None], ...] = (("title", article.title), ("dek", article.dek))
+    for name, text in fields:
+        if text and text.strip():
+            parts.append((name, text[:max_chars], offset))
+            offset += len(text[:max_chars]) + 2
+    return parts
+
+
+def _within(spans: Sequence[TaggedSpan], offset: int, text: str) -> list[TaggedSpan]:
+    """Return the spans that fall inside ``text`` placed at ``offset``, offsets into it."""
+    end = offset + len(text)
+    return [
+        TaggedSpan(s.start - offset, s.end - offset, s.type)
+        for s in spans
+        if offset <= s.start < s.end <= end
+    ]
+
+
+def _front_tags(
+    text: str, spans: list[TaggedSpan], kinds: dict[str, EntityType]
+) -> list[TaggedSpan]:
+    """Tidy a title's or dek's spans, the body's names in it first (the body has context)."""
+    if kinds:
+        known = add_repeats(text, [], kinds)
+        fuller = [s for s in spans if any(_extends(s, k) for k in known)]
+        known = [k for k in known if not any(_extends(s, k) for s in fuller)]
+        free = [s for s in spans if not any(k.start < s.end and s.start < k.end for k in known)]
+        spans = sorted([*known, *free], key=lambda s: (s.start, s.end))
+    return tidy_spans(text, spans)
+
+
+def _extends(span: TaggedSpan, known: TaggedSpan) -> bool:
+    """Say whether ``span`` is ``known`` with words before it, of the same type.
+
+    "Vladimir Putin" extends a known "Putin"; "PUTIN MEETS" (a shouted headline the
+    model misread) does not extend "PUTIN".
+    """
+    return span.type == known.type and span.end == known.end and span.start < known.start
 
 
 def _is_bare_single_name(entity: ResolvedEntity) -> bool:
@@ -166,51 +221,51 @@ class Enricher:
     def __call__(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """Return the articles in the same order with ``entities`` filled."""
         texts: list[str] = []
-        layout: list[tuple[list[tuple[int, int]], dict[Field, int]]] = []
+        layout: list[tuple[list[tuple[int, int]], int | None, list[tuple[Field, str, int]]]] = []
         for article in articles:
             body_chunks = []
             for offset, chunk in split_into_chunks(article.body, self.max_chunk_chars):
                 body_chunks.append((len(texts), offset))
                 texts.append(chunk)
-            front: dict[Field, int] = {}
-            fields: tuple[tuple[Field, str | None], ...] = (
-                ("title", article.title),
-                ("dek", article.dek),
-            )
-            for name, text in fields:
-                if text and text.strip():
-                    front[name] = len(texts)
-                    texts.append(text[: self.max_chunk_chars])
-            layout.append((body_chunks, front))
+            parts = _front_parts(article, self.max_chunk_chars)
+            front_index = None
+            if parts:  # title and dek tagged as one text: one model call's overhead
+                front_index = len(texts)
+                texts.append("\n\n".join(text for _, text, _ in parts))
+            layout.append((body_chunks, front_index, parts))
         tagged = self.tagger.tag(texts) if texts else []
         enriched = []
-        for article, (body_chunks, front) in zip(articles, layout, strict=True):
+        for article, (body_chunks, front_index, parts) in zip(articles, layout, strict=True):
             body_spans = [
                 TaggedSpan(s.start + offset, s.end + offset, s.type)
                 for index, offset in body_chunks
                 for s in tagged[index]
                 if 0 <= s.start < s.end <= len(texts[index])
             ]
+            kinds = repeat_kinds(article.body, body_spans) if self.propagate else {}
             front_spans = [
-                FrontSpan(name, texts[index], s)
-                for name, index in front.items()
-                for s in self._front_tags(texts[index], tagged[index], article.body, body_spans)
+                FrontSpan(name, text, s)
+                for name, text, offset in parts
+                for s in _front_tags(text, _within(tagged[front_index or 0], offset, text), kinds)
             ]
             if article.dateline is not None:
                 front_spans.extend(dateline_spans(article.dateline))
             if article.author:
                 front_spans.extend(author_spans(article.author))
-            entities = self._entities(article.body, body_spans, front_spans)
+            entities = self._entities(article.body, body_spans, kinds, front_spans)
             enriched.append(dataclasses.replace(article, entities=entities))
         return enriched
 
     def _entities(
-        self, body: str, spans: list[TaggedSpan], front_spans: list[FrontSpan]
+        self,
+        body: str,
+        spans: list[TaggedSpan],
+        kinds: dict[str, EntityType],
+        front_spans: list[FrontSpan],
     ) -> tuple[Entity, ...]:
         if not body.strip():
             return ()
-        if self.propagate:
-            spans = propagate_repeats(body, spans)
+        spans = add_repeats(body, spans, kinds)
         resolved = resolve_entities(body, spans, self.aliases)
         if not self.single_word_people:
             resolved = [e for e in resolved if not _is_bare_single_name(e)]
@@ -218,20 +273,6 @@ class Enricher:
         title_names = {name for name, f in named if f.field == "title"}
         ranked = rank_entities(body, resolved, title_names)
         return add_front_mentions(ranked, named, self.aliases, self.single_word_people)
-
-    def _front_tags(
-        self, text: str, spans: list[TaggedSpan], body: str, body_spans: list[TaggedSpan]
-    ) -> list[TaggedSpan]:
-        """Tidy a title's or dek's spans; with propagation, add the body's names it repeats."""
-        spans = [s for s in spans if 0 <= s.start < s.end <= len(text)]
-        if self.propagate and body_spans:  # the body's names first: it has the context
-            shift = len(text) + 2
-            joined = f"{text}\n\n{body}"
-            moved = [TaggedSpan(s.start + shift, s.end + shift, s.type) for s in body_spans]
-            known = [s for s in propagate_repeats(joined, moved) if s.end <= len(text)]
-            free = [s for s in spans if not any(k.start < s.end and s.start < k.end for k in known)]
-            spans = sorted([*known, *free], key=lambda s: (s.start, s.end))
-        return tidy_spans(text, spans)
 
     def _front_name(self, front: FrontSpan, resolved: Sequence[ResolvedEntity]) -> str:
         surface = front.text[front.span.start : front.span.end]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from service.aliases import AliasEntry, AliasTable
 from service.canonical import TaggedSpan
 from service.enrich import Enricher, propagate_repeats, split_into_chunks
-from service.models import CleanArticle, EntityType, Mention, Origin
+from service.models import CleanArticle, Dateline, EntityType, Mention, Origin
 from service.ner import focus_windows, recase_shouting, unfocus_spans
 from service.salience import lead_end, salience
 
@@ -240,3 +241,27 @@ def test_bare_single_word_person_is_left_out_unless_asked_for() -> None:
     aliased = AliasTable([AliasEntry("Vladimir Putin", "PERSON", "Q7747", ("Putin",))])
     linked = Enricher(FakeTagger(), aliased)([article(body)])[0]
     assert {e.name for e in linked.entities} == {"Vladimir Putin", "Moscow"}
+
+
+def test_front_matter_mentions_name_their_field() -> None:
+    """Title, dek, dateline and author mentions index their own field; the body's stay in it."""
+    base = article("Putin met officials in Moscow.", title="Kyiv talks")
+    dated = dataclasses.replace(
+        base,
+        dek="Vladimir Putin spoke.",
+        author="Jane Roe",
+        dateline=Dateline("MOSCOW (Wirepress) -", "MOSCOW", "Moscow", None, "Wirepress"),
+    )
+    tagger = FakeTagger()
+    out = Enricher(tagger, ALIASES)([dated])[0]
+    assert tagger.calls == [2]  # the body, then title and dek as one text
+    fields = {"body": dated.body, "title": dated.title, "dek": dated.dek, "author": dated.author}
+    fields["dateline"] = dated.dateline.text  # type: ignore[union-attr]
+    found = {(e.name, m.field, m.text) for e in out.entities for m in e.mentions}
+    assert ("Moscow", "dateline", "MOSCOW") in found
+    assert ("Vladimir Putin", "dek", "Vladimir Putin") in found
+    assert ("Kyiv", "title", "Kyiv") in found
+    assert ("Jane Roe", "author", "Jane Roe") in found
+    for entity in out.entities:
+        for m in entity.mentions:
+            assert fields[m.field][m.start : m.end] == m.text
