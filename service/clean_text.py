@@ -27,6 +27,7 @@ from service.clean_text_blocks import (
     widen,
 )
 from service.clean_text_lines import (
+    SENTENCE_ENDS,
     densest_span,
     is_prose,
     join_wrapped,
@@ -237,15 +238,27 @@ def clean_lines(
         and not _DATELINE.match(body_lines[0])  # "LONDON: ..." opens the story, it is no standfirst
     ):
         dek, body_lines = body_lines[0], body_lines[1:]
-    elif (
-        title is None
-        and find_headline
-        and chosen.body[:1] == (1,)
-        and is_headline(chosen.lines[0])
-        and not rules.drops(chosen.lines[0])
-    ):
+    elif title is None and find_headline and _leads_with_headline(chosen, rules):
         title = chosen.lines[0]
+        if chosen.body[:1] == (0,):
+            body_lines = body_lines[1:]
     return TextCleaning(tuple(body_lines), title=title, published_at=chosen.published_at, dek=dek)
+
+
+def _leads_with_headline(chosen: Selection, rules: SourceRules) -> bool:
+    """Say whether the first line heads the body: a headline right before it, or its first
+    line when that is unpunctuated headline-shaped text over a longer sentence."""
+    if not chosen.lines or not is_headline(chosen.lines[0]) or rules.drops(chosen.lines[0]):
+        return False
+    if chosen.body[:1] == (1,):
+        return True
+    first = chosen.lines[0]
+    return (
+        chosen.body[:2] == (0, 1)
+        and not first.endswith(SENTENCE_ENDS)
+        and chosen.prose[1]
+        and chosen.words[0] < chosen.words[1]
+    )
 
 
 def clean_text(

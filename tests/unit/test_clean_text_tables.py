@@ -88,3 +88,11 @@ def test_table_after_the_story_is_kept_but_page_chrome_goes() -> None:
     footer = ["Share on Facebook", "Copyright 2026 Example News Ltd. All rights reserved."]
     out = _clean("\n".join([*menu, *STORY, "Standings :", *STANDINGS, *footer]))
     assert out.body.split("\n\n") == [*STORY, "Standings :", *STANDINGS]
+
+
+def test_unpunctuated_first_line_over_the_story_is_the_headline() -> None:
+    """A wire story with no dateline: its unpunctuated first line is the title, not body."""
+    headline = "Harbour council approves new ferry terminal after long dispute"
+    out = _clean("\n".join([headline, *STORY]))
+    assert out.title == headline
+    assert out.body.split("\n\n") == STORY
