@@ -20,6 +20,7 @@ from service.clean_text import clean_lines, split_lines
 from service.frontmatter import FrontMatter, lift_from_body, read_front_matter
 from service.models import CleanArticle, Drop, RawArticle
 from service.rules import Rules, SourceRules
+from service.urls import resolve_canonical
 
 
 @dataclass(slots=True)
@@ -161,7 +162,7 @@ class Cleaner:
             language=raw.language or meta.language,
             dek=cleaned.dek,
             author=front.author,
-            canonical_url=meta.canonical_url,
+            canonical_url=resolve_canonical(meta.canonical_url, raw.url),
             dateline=dateline,
             cleaned_from=cleaned.source,
             input_bytes=input_bytes,

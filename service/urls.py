@@ -10,7 +10,7 @@ returned stripped and otherwise unchanged, so the function never raises.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 TRACKING_PARAMS = frozenset(
     {
@@ -80,3 +80,27 @@ def _parsed_canonical_url(text: str) -> str:
     pairs = parse_qsl(parts.query, keep_blank_values=True)
     query = urlencode(sorted((k, v) for k, v in pairs if not is_tracking_param(k)))
     return urlunsplit((scheme, host, path, query, ""))
+
+
+def resolve_canonical(href: str | None, page_url: str) -> str | None:
+    """Return a page's declared canonical link as an absolute URL, or None to ignore it.
+
+    A relative link (``/world/story``) is resolved against ``page_url``. A link that is no
+    http(s) URL, or that names a site's home page (``/``, ``https://other.example/``),
+    says nothing about this article (a template default) and is ignored: taken as the
+    article's identity it would make every page of the site a duplicate of the first.
+    Never raises.
+    """
+    text = (href or "").strip()
+    if not text:
+        return None
+    try:
+        absolute = urljoin(page_url.strip(), text)
+        parts = urlsplit(absolute)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in DEFAULT_PORTS or not parts.hostname:
+        return None
+    if parts.path.strip("/") == "" and not parts.query:
+        return None
+    return absolute

@@ -8,7 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.urls import _parsed_canonical_url, canonical_url, is_tracking_param
+from service.clean import Cleaner
+from service.models import CleanArticle, Origin, RawArticle
+from service.rules import load_rules
+from service.urls import (
+    _parsed_canonical_url,
+    canonical_url,
+    is_tracking_param,
+    resolve_canonical,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +89,37 @@ def test_fast_path_cases() -> None:
     assert canonical_url("HTTPS://News.Example.COM./a/B//#top") == "https://news.example.com/a/B"
     assert canonical_url("http://example.com") == "http://example.com"
     assert canonical_url("https://example.com//x/") == "https://example.com//x"
+
+
+@pytest.mark.parametrize(
+    ("href", "page", "want"),
+    [
+        ("/world/story-1", "https://a.example/x?id=1", "https://a.example/world/story-1"),
+        ("story-2", "https://a.example/world/", "https://a.example/world/story-2"),
+        ("https://b.example/story", "https://a.example/x", "https://b.example/story"),
+        ("/", "https://a.example/world/story", None),
+        ("https://b.example/", "https://a.example/world/story", None),
+        ("https://b.example", "https://a.example/world/story", None),
+        ("javascript:void(0)", "https://a.example/x", None),
+        ("   ", "https://a.example/x", None),
+        (None, "https://a.example/x", None),
+        ("http://[::1", "https://a.example/x", None),
+    ],
+)
+def test_canonical_link_is_resolved_or_ignored(
+    href: str | None, page: str, want: str | None
+) -> None:
+    """Relative canonical links resolve against the page; a site's home page is ignored."""
+    assert resolve_canonical(href, page) == want
+
+
+def test_root_canonical_links_make_no_cross_site_duplicates() -> None:
+    """Two sites' articles both declaring canonical "/" keep their own URLs as identity."""
+    body = (
+        "<p>" + "The harbour council voted on Tuesday to fund the new ferry terminal. " * 4 + "</p>"
+    )
+    html = f'<html><head><link rel="canonical" href="/"></head><body>{body}</body></html>'
+    cleaner = Cleaner(load_rules())
+    for url in ("https://a.example/one", "https://b.example/two"):
+        out = cleaner(RawArticle("i", url, "s", Origin("raw", 0, 0), html=html))
+        assert isinstance(out, CleanArticle) and out.canonical_url is None
