@@ -87,6 +87,11 @@ def test_derived_id_is_deterministic_and_url_specific() -> None:
             + b"]}}",
             "too_deep",
         ),
+        (
+            b'{"url": "https://a.com/x", "text": "t", "meta": ' + b"[" * 1100 + b"]" * 1100 + b"}",
+            "too_deep",
+        ),
+        (b"\xef\xbb\xbf\xef\xbb\xbf{}", "not_json"),
     ],
 )
 def test_bad_input_has_its_own_reason(value: bytes, reason: str) -> None:
@@ -104,6 +109,12 @@ def test_nesting_at_the_limit_parses(text: str) -> None:
     assert reason_of(deeper) == "too_deep"
     lists = b'{"url": "https://a.com/x", "text": "t", "meta": {"a": ' + b"[" * 6 + b"]" * 6 + b"}}"
     assert parse(lists, ORIGIN).meta == {"a": [[[[[[]]]]]]}
+
+
+def test_a_byte_order_mark_is_tolerated() -> None:
+    """A UTF-8 BOM before the JSON (a file saved by a Windows editor) is skipped."""
+    value = b'\xef\xbb\xbf{"url": "https://a.com/x", "text": "t"}'
+    assert parse(value, ORIGIN).text == "t"
 
 
 def test_size_is_checked_before_decoding() -> None:
