@@ -133,15 +133,27 @@ def _run(settings: Settings, argv: list[str]) -> int:
 
 
 def _process(settings: Settings, args: argparse.Namespace) -> int:
-    from service.app import build
-    from service.filemode import run_files
+    from service.filemode import Stopped, StopSignal, check_paths, run_files
 
-    built = build(settings)
+    check_paths(args.input, (args.output, args.duplicates, args.dlq))
+    stop = StopSignal()
+    stop.install()
+    try:
+        from service.app import build
+
+        built = build(settings)
+    except Stopped as exc:
+        print(f"cleanwire: stopped by {exc} while loading; no output written", file=sys.stderr)
+        return stop.exit_code
     try:
         counts = run_files(
-            args.input, args.output, args.duplicates, args.dlq, built.run, built.provenance
+            args.input, args.output, args.duplicates, args.dlq, built.run, built.provenance, stop
         )
+    except Stopped as exc:
+        print(f"cleanwire: stopped by {exc} before the first record", file=sys.stderr)
+        return stop.exit_code
     finally:
+        stop.busy = True
         built.close()
     print(counts.summary(), file=sys.stderr)
-    return 0
+    return stop.exit_code

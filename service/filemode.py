@@ -10,12 +10,16 @@ origins.
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import IO
 
+from service.errors import ConfigError
 from service.events import Provenance, clean_event, dead_letter, dlq_line, encode
 from service.models import Origin
 from service.pipeline import Duplicate, Outcome, Published, Record, Rejected
@@ -37,6 +41,8 @@ class Counts:
     duplicates: int = 0
     invalid: int = 0
     dropped: dict[str, int] = field(default_factory=dict)
+    last_line: int = 0  # the input line the three outputs are complete up to
+    stopped_by: str | None = None  # the signal that stopped the run early
 
     def add(self, outcome: Outcome) -> None:
         """Count one outcome under its kind."""
@@ -54,10 +60,81 @@ class Counts:
         """Return the one-line run summary; its counts add up to the lines read."""
         dlq = self.invalid + sum(self.dropped.values())
         parts = [f"{self.invalid} invalid"] + [f"{n} {r}" for r, n in sorted(self.dropped.items())]
+        stopped = (
+            f"; stopped by {self.stopped_by}, outputs complete to input line {self.last_line}"
+            if self.stopped_by
+            else ""
+        )
         return (
             f"cleanwire: {self.read} read, {self.published} published, "
-            f"{self.duplicates} duplicates, {dlq} to the DLQ ({', '.join(parts)})"
+            f"{self.duplicates} duplicates, {dlq} to the DLQ ({', '.join(parts)}){stopped}"
         )
+
+
+class Stopped(Exception):
+    """SIGINT or SIGTERM arrived while no chunk was being written."""
+
+
+@dataclass
+class StopSignal:
+    """SIGINT/SIGTERM handling for file mode: finish the chunk under way, then stop.
+
+    While a chunk is run and written (``busy``) a signal only marks the run stopped, so
+    all three outputs end on the same input line; otherwise (loading, reading input) it
+    raises :class:`Stopped` at once.
+    """
+
+    signum: int | None = None
+    busy: bool = False
+
+    def install(self) -> None:
+        """Handle SIGINT and SIGTERM with :meth:`handle` from now on."""
+        signal.signal(signal.SIGINT, self.handle)
+        signal.signal(signal.SIGTERM, self.handle)
+
+    def handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.signum = signum
+        if not self.busy:
+            raise Stopped(signal.Signals(signum).name)
+
+    @property
+    def name(self) -> str | None:
+        return signal.Signals(self.signum).name if self.signum is not None else None
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number (130 for SIGINT, 143 for SIGTERM), or 0."""
+        return 128 + self.signum if self.signum is not None else 0
+
+
+def check_paths(input_path: str | None, outputs: Sequence[str | None]) -> None:
+    """Raise ConfigError unless the input is readable and every output can be written.
+
+    Called before anything is loaded or any output opened, so a wrong path costs no
+    model load and truncates nothing. ``None`` and ``-`` are stdin/stdout.
+    """
+    named = [p for p in outputs if p not in (None, "-")]
+    if input_path not in (None, "-"):
+        assert input_path is not None
+        if not os.path.isfile(input_path) or not os.access(input_path, os.R_OK):
+            raise ConfigError(f"input {input_path!r} is not a readable file")
+        named_input = os.path.realpath(input_path)
+        if any(os.path.realpath(p) == named_input for p in named if p):
+            raise ConfigError(f"an output is the input file {input_path!r}")
+    real = [os.path.realpath(p) for p in named if p]
+    if len(set(real)) < len(real):
+        raise ConfigError("two outputs name the same file")
+    for path in named:
+        assert path is not None
+        folder = os.path.dirname(os.path.abspath(path))
+        if os.path.isdir(path):
+            raise ConfigError(f"output {path!r} is a directory")
+        if not os.path.isdir(folder):
+            raise ConfigError(f"output {path!r}: directory {folder!r} does not exist")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise ConfigError(f"output {path!r} is not writable")
+        if not os.path.exists(path) and not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"output {path!r}: directory {folder!r} is not writable")
 
 
 def read_records(lines: Iterable[bytes], name: str) -> Iterator[Record]:
@@ -88,22 +165,55 @@ def process_stream(
     duplicates: IO[bytes] | None,
     dlq: IO[bytes] | None,
     progress: Callable[[int], None] = lambda n: None,
+    stop: StopSignal | None = None,
 ) -> Counts:
-    """Run every line through ``run`` and write the outcomes; see module docstring."""
+    """Run every line through ``run`` and write the outcomes; see module docstring.
+
+    After each chunk the outputs are flushed. With ``stop``, a signal ends the run after
+    the chunk under way (or at once while input is read); ``Counts.stopped_by`` says so.
+    """
     counts = Counts()
-    for chunk in _chunks(read_records(lines, name), CHUNK):
-        stamp = utc_now()
-        for (value, _), outcome in zip(chunk, run(chunk), strict=True):
-            counts.add(outcome)
-            if isinstance(outcome, Published | Duplicate):
-                sink = output if isinstance(outcome, Published) else duplicates
-                if sink is not None:
-                    sink.write(encode(clean_event(outcome.article, provenance, stamp)) + b"\n")
-            elif dlq is not None:
-                dead = dlq_line(dead_letter(outcome), outcome.origin, value or b"")
-                dlq.write(encode(dead) + b"\n")
+    sinks = [sink for sink in (output, duplicates, dlq) if sink is not None]
+    stop = stop or StopSignal()
+    chunks = _chunks(read_records(lines, name), CHUNK)
+    while True:
+        try:
+            chunk = None if stop.signum is not None else next(chunks, None)
+            stop.busy = True  # from here to the end of the chunk a signal only marks
+        except Stopped:
+            break
+        if chunk is None:
+            break
+        _write_chunk(chunk, run(chunk), counts, provenance, output, duplicates, dlq)
+        for sink in sinks:
+            sink.flush()
+        counts.last_line = chunk[-1][1].offset
         progress(len(chunk))
+        stop.busy = False
+    stop.busy = True  # finishing: a late signal changes nothing
+    counts.stopped_by = stop.name
     return counts
+
+
+def _write_chunk(
+    chunk: Sequence[Record],
+    outcomes: Sequence[Outcome],
+    counts: Counts,
+    provenance: Provenance,
+    output: IO[bytes],
+    duplicates: IO[bytes] | None,
+    dlq: IO[bytes] | None,
+) -> None:
+    stamp = utc_now()
+    for (value, _), outcome in zip(chunk, outcomes, strict=True):
+        counts.add(outcome)
+        if isinstance(outcome, Published | Duplicate):
+            sink = output if isinstance(outcome, Published) else duplicates
+            if sink is not None:
+                sink.write(encode(clean_event(outcome.article, provenance, stamp)) + b"\n")
+        elif dlq is not None:
+            dead = dlq_line(dead_letter(outcome), outcome.origin, value or b"")
+            dlq.write(encode(dead) + b"\n")
 
 
 def run_files(
@@ -113,6 +223,7 @@ def run_files(
     dlq_path: str | None,
     run: Callable[[Sequence[Record]], list[Outcome]],
     provenance: Provenance,
+    stop: StopSignal | None = None,
 ) -> Counts:
     """Open the named files ('-' or None = stdin/stdout) and process them."""
     with ExitStack() as stack:
@@ -140,6 +251,7 @@ def run_files(
             sink(duplicates_path),
             sink(dlq_path),
             bar,
+            stop,
         )
         out.flush()
         return counts

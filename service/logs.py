@@ -14,6 +14,19 @@ from typing import Any
 import structlog
 
 SECRET_KEYS = ("password", "secret", "token", "sasl_plain", "redis_url")
+PAGE_LOGGERS = ("trafilatura", "htmldate", "courlan", "justext")
+"""Libraries that log about the pages they read ("empty HTML tree" at error level): the
+outcome of each page is the service's to report (the DLQ, metrics), so their records
+go out at debug level, and only with ``--log-level debug``."""
+
+
+class _DemotePageLoggers(logging.Filter):
+    """Lower the page libraries' records to DEBUG (the handler's filter: children too)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.split(".", 1)[0] in PAGE_LOGGERS:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
 
 
 def _mask_secrets(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
@@ -54,6 +67,9 @@ def configure(level: str = "info") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(max(numeric, logging.WARNING))
+    handler.addFilter(_DemotePageLoggers())
+    for name in PAGE_LOGGERS:  # below debug, their records are not even made
+        logging.getLogger(name).setLevel(logging.DEBUG if numeric <= logging.DEBUG else 100)
 
 
 def get(name: str = "cleanwire") -> Any:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
+import orjson
 import pytest
 
 from service.cli import main
+from service.filemode import CHUNK
 from service.settings import OPTIONS
 
 
@@ -50,3 +55,75 @@ def test_bad_configuration_exits_2_with_a_clear_message(capsys: pytest.CaptureFi
     assert main(["process", "--max-json-depth", "deep"]) == 2
     err = capsys.readouterr().err
     assert "--max-json-depth='deep': expected int" in err
+
+
+EMPTY_HTML = b'{"url": "https://a.example/1", "html": "<html></html>"}\n'
+
+
+@pytest.mark.parametrize(("level", "want_debug"), [("info", False), ("debug", True)])
+def test_normal_input_logs_no_error_lines(level: str, want_debug: bool) -> None:
+    """An empty page logs nothing at error level; the HTML library's notes appear only as debug."""
+    done = subprocess.run(
+        [sys.executable, "-m", "service", "process", "--stages", "clean", "--log-level", level],
+        input=EMPTY_HTML,
+        capture_output=True,
+        check=True,
+    )
+    lines = [orjson.loads(line) for line in done.stderr.splitlines() if line.startswith(b"{")]
+    assert not [x for x in lines if x.get("level") in ("error", "critical")]
+    from_library = [x for x in lines if str(x.get("logger", "")).startswith("trafilatura")]
+    assert bool(from_library) is want_debug
+    assert all(x["level"] == "debug" for x in from_library)
+
+
+def test_unwritable_output_exits_2_before_loading_and_truncates_nothing(tmp_path: Path) -> None:
+    """An output in a missing directory is refused with exit 2; existing outputs keep their bytes."""
+    source = tmp_path / "in.jsonl"
+    source.write_bytes(EMPTY_HTML)
+    kept = tmp_path / "out.jsonl"
+    kept.write_bytes(b"earlier run\n")
+    missing = tmp_path / "no-such-dir" / "dlq.jsonl"
+    code = main(["process", str(source), "-o", str(kept), "--dlq", str(missing)])
+    assert code == 2
+    assert kept.read_bytes() == b"earlier run\n"
+    assert main(["process", str(source), "-o", str(source)]) == 2  # would overwrite its input
+    assert source.read_bytes() == EMPTY_HTML
+
+
+STORY = (
+    "The harbour council voted on Tuesday to fund the new ferry terminal, ending a dispute "
+    "that had stalled the work for months."
+)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_signal_stops_after_a_whole_chunk_with_a_summary(
+    tmp_path: Path, signum: int, code: int
+) -> None:
+    """On SIGTERM/SIGINT file mode flushes what it did, prints the summary, exits 128+n, no traceback."""
+    out, dlq = tmp_path / "out.jsonl", tmp_path / "dlq.jsonl"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "service", "process", "--stages", "clean", "-o", str(out),
+         "--dlq", str(dlq)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None
+    for n in range(CHUNK):  # one whole chunk, then the process waits for more input
+        line = {"url": f"https://a.example/{n}", "text": STORY} if n % 2 else {"url": "x"}
+        proc.stdin.write(orjson.dumps(line) + b"\n")
+    proc.stdin.flush()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and _lines(out) + _lines(dlq) < CHUNK:
+        time.sleep(0.1)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code
+    assert b"Traceback" not in err
+    assert f"stopped by {signal.Signals(signum).name}".encode() in err
+    assert f"outputs complete to input line {CHUNK}".encode() in err
+    assert (_lines(out), _lines(dlq)) == (CHUNK // 2, CHUNK // 2)
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_bytes().splitlines()) if path.exists() else 0
