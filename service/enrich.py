@@ -221,32 +221,31 @@ class Enricher:
     def __call__(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """Return the articles in the same order with ``entities`` filled."""
         texts: list[str] = []
-        layout: list[tuple[list[tuple[int, int]], int | None, list[tuple[Field, str, int]]]] = []
+        layout: list[tuple[list[tuple[int, int, int]], int, list[tuple[Field, str, int]]]] = []
         for article in articles:
-            body_chunks = []
-            for offset, chunk in split_into_chunks(article.body, self.max_chunk_chars):
-                body_chunks.append((len(texts), offset))
-                texts.append(chunk)
             parts = _front_parts(article, self.max_chunk_chars)
-            front_index = None
-            if parts:  # title and dek tagged as one text: one model call's overhead
-                front_index = len(texts)
-                texts.append("\n\n".join(text for _, text, _ in parts))
-            layout.append((body_chunks, front_index, parts))
+            front = "".join(f"{text}\n\n" for _, text, _ in parts)
+            first = len(texts)
+            body_chunks = []  # (text index, body offset of its start, where the body starts)
+            for offset, chunk in split_into_chunks(article.body, self.max_chunk_chars):
+                lead = front if len(texts) == first else ""  # title and dek open the text:
+                body_chunks.append((len(texts), offset - len(lead), len(lead)))  # context,
+                texts.append(lead + chunk)  # and no model call of their own
+            layout.append((body_chunks, first, parts))
         tagged = self.tagger.tag(texts) if texts else []
         enriched = []
-        for article, (body_chunks, front_index, parts) in zip(articles, layout, strict=True):
+        for article, (body_chunks, first, parts) in zip(articles, layout, strict=True):
             body_spans = [
-                TaggedSpan(s.start + offset, s.end + offset, s.type)
-                for index, offset in body_chunks
+                TaggedSpan(s.start + shift, s.end + shift, s.type)
+                for index, shift, lead in body_chunks
                 for s in tagged[index]
-                if 0 <= s.start < s.end <= len(texts[index])
+                if lead <= s.start < s.end <= len(texts[index])
             ]
             kinds = repeat_kinds(article.body, body_spans) if self.propagate else {}
             front_spans = [
                 FrontSpan(name, text, s)
                 for name, text, offset in parts
-                for s in _front_tags(text, _within(tagged[front_index or 0], offset, text), kinds)
+                for s in _front_tags(text, _within(tagged[first], offset, text), kinds)
             ]
             if article.dateline is not None:
                 front_spans.extend(dateline_spans(article.dateline))
