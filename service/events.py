@@ -105,6 +105,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
             "source_partition": article.origin.partition,
             "source_offset": article.origin.offset,
             "cleaned_from": article.cleaned_from,
+            "enrich_skipped": article.enrich_skipped,
             "processed_at": processed_at,
         },
     }

@@ -128,6 +128,7 @@ class CleanArticle:
     meta: Mapping[str, Any] = field(default_factory=dict)
     dedup: DedupInfo | None = None
     entities: tuple[Entity, ...] = ()
+    enrich_skipped: Literal["over_budget"] | None = None  # why it has no entities, if so
 
     @property
     def is_duplicate(self) -> bool:

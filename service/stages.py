@@ -49,7 +49,9 @@ def make_stages(settings: Settings, state_dir: str) -> Stages:
     if "enrich" in enabled:
         from service.enrich import Enricher
 
-        enricher = Enricher(ner_batch_size=settings.ner_batch_size)
+        enricher = Enricher(
+            ner_batch_size=settings.ner_batch_size, max_chars=settings.enrich_max_chars
+        )
         stages.enrich = enricher
         stages.models["enrich"] = enricher.model_version
     return stages

@@ -127,3 +127,34 @@ def test_signal_stops_after_a_whole_chunk_with_a_summary(
 
 def _lines(path: Path) -> int:
     return len(path.read_bytes().splitlines()) if path.exists() else 0
+
+
+POD_MEMORY_BYTES = 600 * 1024**2  # the limit a pod must stay under (deploy asks 1 GiB)
+
+
+@pytest.mark.parametrize("words", [49_000, 690_000])
+def test_worst_case_record_stays_within_pod_memory(tmp_path: Path, words: int) -> None:
+    """A record of short capitalised words, just within the enrich budget or at the record size limit, stays under 600 MB."""
+    source = tmp_path / "big.jsonl"
+    event = {"url": "https://a.example/big", "text": " ".join(["Ab"] * words)}
+    source.write_bytes(orjson.dumps(event) + b"\n")
+    out = tmp_path / "out.jsonl"
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK_RSS, "process", str(source), "-o", str(out)],
+        capture_output=True,
+        check=True,
+    )
+    peak = int(done.stdout.split()[-1])
+    assert peak < POD_MEMORY_BYTES, f"peak RSS {peak / 1024**2:.0f} MiB"
+    [clean] = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    over = words > 50_000
+    assert clean["provenance"]["enrich_skipped"] == ("over_budget" if over else None)
+
+
+_PEAK_RSS = """
+import resource, sys
+from service.cli import main
+code = main(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+sys.exit(code)
+"""

@@ -267,3 +267,16 @@ def test_front_matter_mentions_name_their_field() -> None:
     for entity in out.entities:
         for m in entity.mentions:
             assert fields[m.field][m.start : m.end] == m.text
+
+
+def test_article_over_budget_is_returned_untagged_and_marked() -> None:
+    """An article past the character or word budget gets no entities, a flag, and no model call."""
+    tagger = FakeTagger()
+    long_chars = article("Moscow. " + "x" * 300, id="chars")
+    many_words = article("Moscow " + "a " * 60, id="words")  # 127 characters, 61 words
+    short = article("Putin visited Kyiv and Moscow.", id="ok")
+    out = Enricher(tagger, ALIASES, max_chars=200)([long_chars, short, many_words])
+    assert [a.id for a in out] == ["chars", "ok", "words"]
+    assert [(a.entities, a.enrich_skipped) for a in (out[0], out[2])] == [((), "over_budget")] * 2
+    assert out[1].enrich_skipped is None and {e.name for e in out[1].entities} == {"Kyiv", "Moscow"}
+    assert tagger.calls == [1]  # only the article within budget reached the model
