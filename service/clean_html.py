@@ -260,6 +260,36 @@ def _main_paragraphs(html: str, tree: LexborHTMLParser, rules: SourceRules) -> l
 
 
 FALLBACK_RATIO = 0.4
+REPEAT_RUN = 3  # this many paragraphs repeated in the same order are the page shown twice
+
+
+def without_repeated_runs(paragraphs: Sequence[str]) -> list[str]:
+    """Drop a later copy of a run of REPEAT_RUN or more paragraphs (a layout shown twice).
+
+    Pages render the same block twice (a mobile and a desktop version, a tabbed and a
+    printed one) and the extractor keeps both. A single repeated line (a list item, a
+    table header, a line of code) is the story's own and stays.
+    """
+    seen: dict[str, int] = {}
+    keep: list[str] = []
+    i = 0
+    while i < len(paragraphs):
+        first = seen.get(paragraphs[i])
+        if first is not None:
+            n = 0
+            while (
+                i + n < len(paragraphs)
+                and first + n < i
+                and paragraphs[first + n] == paragraphs[i + n]
+            ):
+                n += 1
+            if n >= REPEAT_RUN:
+                i += n
+                continue
+        seen.setdefault(paragraphs[i], i)
+        keep.append(paragraphs[i])
+        i += 1
+    return keep
 
 
 def _cut_trailing_block(paragraphs: list[str], rules: SourceRules) -> list[str]:
@@ -277,4 +307,5 @@ def clean_html(html: str, rules: SourceRules) -> HtmlCleaning:
     tree = LexborHTMLParser(html)
     meta = extract_meta(tree)
     paragraphs = [p for p in _main_paragraphs(html, tree, rules) if not rules.drops(p)]
+    paragraphs = without_repeated_runs(paragraphs)
     return HtmlCleaning(tuple(_cut_trailing_block(paragraphs, rules)), meta)

@@ -204,3 +204,18 @@ def test_event_time_prefers_fetched_at() -> None:
     assert event_time(RawArticle("c", "https://x/", "s", ORIGIN, text="x"), lambda: 5.0) == 5.0
     bad = RawArticle("d", "https://x/", "s", ORIGIN, text="x", fetched_at="yesterday")
     assert event_time(bad, lambda: 7.0) == 7.0
+
+
+def test_a_block_rendered_twice_is_kept_once() -> None:
+    """Three or more paragraphs repeated in order (a layout shown twice) are kept once."""
+    from service.clean_html import without_repeated_runs
+
+    block = ["Alpha para one.", "Beta para two.", "Gamma para three."]
+    assert without_repeated_runs(["Intro.", *block, "Middle.", *block, "End."]) == [
+        "Intro.",
+        *block,
+        "Middle.",
+        "End.",
+    ]
+    items = ["- Step one", "Text.", "- Step one", "More text.", "- Step one"]
+    assert without_repeated_runs(items) == items  # a repeated single line is the story's own
