@@ -52,7 +52,7 @@ INVALID = {
     "wrong_type": b'{"url": "https://bad.example/w", "text": ["t"]}',
     "invalid_url": b'{"url": "ftp://bad.example/u", "text": "t"}',
 }
-BACKLOG, BURSTS, PER_BURST = 360, 10, 30
+BACKLOG, BURSTS, PER_BURST = 1500, 10, 30  # a backlog that takes several scrapes to drain
 WORDS = [
     "harbour",
     "council",
