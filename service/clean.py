@@ -1,9 +1,11 @@
 """The clean stage: strip boilerplate from a raw article (HTML or plain text).
 
-``Cleaner`` prefers ``RawArticle.html`` and falls back to ``RawArticle.text``. It drops
-lines the rules mark, lines the source's learned boilerplate marks (see
-:mod:`service.boilerplate`), and returns ``Drop("empty_after_cleaning")`` when no body
-is left. Pure apart from the injected learned-line store and clock.
+``Cleaner`` prefers ``RawArticle.html`` and falls back to ``RawArticle.text`` when there
+is no HTML or the HTML leaves no body. It drops lines the rules mark, lines the source's
+learned boilerplate marks (see :mod:`service.boilerplate`), lifts the front matter
+(headline, byline, dateline; see :mod:`service.frontmatter`) into fields, and returns
+``Drop("empty_after_cleaning")`` when no body is left. Pure apart from the injected
+learned-line store and clock.
 """
 
 from __future__ import annotations
