@@ -47,8 +47,8 @@ class Document:
     n_tokens: int
 
 
-def read_conll(path: Path) -> list[Document]:
-    """Read IOB1 CoNLL-2003 into documents with their gold PER/ORG/LOC token spans."""
+def read_documents(path: Path) -> list[list[list[tuple[str, str]]]]:
+    """Read CoNLL-2003: per -DOCSTART- document, its sentences of (token, IOB1 tag)."""
     docs: list[list[list[tuple[str, str]]]] = []
     sentence: list[tuple[str, str]] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -63,7 +63,12 @@ def read_conll(path: Path) -> list[Document]:
             sentence.append((parts[0], parts[-1]))
     if sentence and docs:
         docs[-1].append(sentence)
-    return [_build(sentences) for sentences in docs if sentences]
+    return [sentences for sentences in docs if sentences]
+
+
+def read_conll(path: Path) -> list[Document]:
+    """Read IOB1 CoNLL-2003 into documents with their gold PER/ORG/LOC token spans."""
+    return [_build(sentences) for sentences in read_documents(path)]
 
 
 def _build(sentences: Sequence[Sequence[tuple[str, str]]]) -> Document:

@@ -40,6 +40,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.entities import read_documents
 from service.enrich import Enricher
 from service.models import CleanArticle, Origin
 from service.ner import MODEL_PACKAGE
@@ -73,19 +74,7 @@ class WireDoc:
 
 def read_conll(path: Path) -> list[WireDoc]:
     """Read IOB1 CoNLL-2003 into wire documents with their gold PER/ORG/LOC mentions."""
-    docs: list[list[list[tuple[str, str]]]] = []
-    sentence: list[tuple[str, str]] = []
-    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
-        parts = line.split()
-        if not parts:
-            if sentence and docs:
-                docs[-1].append(sentence)
-            sentence = []
-        elif parts[0] == "-DOCSTART-":
-            docs.append([])
-        else:
-            sentence.append((parts[0], parts[-1]))
-    return [_build(d) for d in docs if d]
+    return [_build(sentences) for sentences in read_documents(path)]
 
 
 def _build(sentences: Sequence[Sequence[tuple[str, str]]]) -> WireDoc:
