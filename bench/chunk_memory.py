@@ -26,9 +26,9 @@ import procstat
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.app import build
 from service.models import Origin
 from service.settings import load
+from service.shell.run import build
 
 MIB = 1024**2
 

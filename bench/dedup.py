@@ -40,10 +40,10 @@ from typing import Any
 import redis
 from datasketch import MinHash, MinHashLSH  # type: ignore[import-untyped]
 
-from service.dedup import Deduplicator, MatchPolicy, SeenStore, StoredEntry, make_probe
+from service.dedup.stage import Deduplicator, MatchPolicy, SeenStore, StoredEntry, make_probe
 from service.models import CleanArticle, Origin
-from service.stores.embedded import EmbeddedStore
-from service.stores.redis_store import RedisStore
+from service.stores.embedded.store import EmbeddedStore
+from service.stores.redis.store import RedisStore
 
 CHROME_SHORT = ["Advertisement", "Follow us on {o}", "Share this article", "Read more", "© {o}"]
 CHROME_LONG = [

@@ -10,7 +10,7 @@ Scores are mention-level, exact span and type, for PER/ORG/LOC (MISC ignored on 
 sides), per type and micro-averaged, as in CoNLL's conlleval.
 
 Baseline: the full en_core_web_sm pipeline, one document at a time via ``nlp(text)``,
-labels mapped PERSON->PER, ORG->ORG, GPE/LOC->LOC. Ours: ``service.enrich.Enricher``
+labels mapped PERSON->PER, ORG->ORG, GPE/LOC->LOC. Ours: ``service.enrich.stage.Enricher``
 over all documents in one call (mentions of all returned entities). Model loading is
 not timed; words/s counts CoNLL tokens. Both CPU time of this process (the primary
 figure: the service runs one single-threaded worker per core, and CPU time is far less
@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.enrich import Enricher
+from service.enrich.ner import MODEL_PACKAGE
+from service.enrich.stage import Enricher
 from service.models import CleanArticle, Origin
-from service.ner import MODEL_PACKAGE
 
 SCORED = ("PER", "ORG", "LOC")
 OURS = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC"}

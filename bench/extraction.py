@@ -28,9 +28,9 @@ import trafilatura
 
 from bench.textmetrics import mean_prf, shingle_prf, word_bag_f1
 from bench.visible_text import visible_text
-from service.clean import Cleaner
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
 from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
 
 ORIGIN = Origin("bench", 0, 0)
 

@@ -1,13 +1,13 @@
 """Line features for a learned keep/drop decision on the text path (an experiment).
 
-The rules (service/clean_text.py) find the story region and strip the site's chrome;
+The rules (service/clean/text.py) find the story region and strip the site's chrome;
 what they leave is often thin prose after the story (FAQs, testimonials, teaser cards,
 bios). This module gives each body line the rules chose a feature vector
 (:func:`line_features`) for a model to decide; bench/train_lines.py trains and
 cross-fits it. It lives in bench/ because the model did not beat the rules on held-out
 pages (see the README), so the service does not use it.
 
-The rules' choice of body lines comes from :func:`service.clean_text.select_body`, the
+The rules' choice of body lines comes from :func:`service.clean.text.select_body`, the
 same function ``clean_lines`` uses.
 """
 
@@ -17,8 +17,8 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 
-from service.clean_text import Selection
-from service.clean_text_lines import (
+from service.clean.text import Selection
+from service.clean.text_lines import (
     SENTENCE_ENDS,
     is_teaser,
 )

@@ -59,8 +59,8 @@ def _producer(a: argparse.Namespace, transactional_id: str | None) -> AIOKafkaPr
     return AIOKafkaProducer(
         bootstrap_servers=a.bootstrap_servers, transactional_id=transactional_id,
         enable_idempotence=True, acks="all", max_request_size=4 * 1024**2, linger_ms=5,
-        max_batch_size=1024**2,  # as cleanwire's producers (service/kafka.py BATCH_BYTES)
-        retry_backoff_ms=20,  # as cleanwire's producers (service/kafka.py RETRY_BACKOFF_MS)
+        max_batch_size=1024**2,  # as cleanwire's producers (service/shell/kafka.py BATCH_BYTES)
+        retry_backoff_ms=20,  # as cleanwire's producers (service/shell/kafka.py RETRY_BACKOFF_MS)
     )  # fmt: skip
 
 

@@ -32,11 +32,11 @@ import throughput as tp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.app import build
-from service.events import clean_event, encode
 from service.models import Origin
 from service.pipeline import Duplicate, Published
 from service.settings import load
+from service.shell.events import clean_event, encode
+from service.shell.run import build
 
 
 def cpu_us(fn: Callable[[], object], n: int) -> float:

@@ -5,7 +5,7 @@ Usage:
 
 The input of each page is built as bench/extraction.py builds the text path's input
 (the naive visible-text dump), the rules choose the body lines (bench/line_model.py's
-service.clean_text.select_body, the function clean_lines uses), and each
+service.clean.text.select_body, the function clean_lines uses), and each
 body line is labelled "keep" when most of its word 4-gram shingles (or, for a line of
 under four words, its word sequence) occur in the page's WCXB gold main text. Lines are
 weighted by the shingles they touch (words + 3) over the page's total, so pages count
@@ -40,8 +40,8 @@ from bench.extraction import load_pages
 from bench.line_model import FEATURES, line_features
 from bench.textmetrics import PRF, _prf, _shingles, mean_prf, tokenize
 from bench.visible_text import visible_text
-from service.clean_text import Selection, select_body, split_lines
-from service.rules import SourceRules, load_rules
+from service.clean.rules import SourceRules, load_rules
+from service.clean.text import Selection, select_body, split_lines
 
 L2 = 1.0  # ridge penalty on the standardised weights (the sample weights sum to the pages)
 CUTS = (-3.0, -2.5, -2.0, -1.5, -1.0, -0.75, -0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0)

@@ -41,9 +41,9 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.entities import read_documents
-from service.enrich import Enricher
+from service.enrich.ner import MODEL_PACKAGE
+from service.enrich.stage import Enricher
 from service.models import CleanArticle, Origin
-from service.ner import MODEL_PACKAGE
 
 SCORED = ("PER", "ORG", "LOC")
 OURS = {"PERSON": "PER", "ORG": "ORG", "LOC": "LOC"}

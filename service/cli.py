@@ -11,9 +11,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from service import logs
 from service.errors import ConfigError
 from service.settings import Settings, add_arguments, load
+from service.shell import logs
 
 DESCRIPTION = (
     "Streaming news-article ingestion: parse, strip boilerplate, deduplicate, tag entities, "
@@ -78,7 +78,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from service.app import service_version
+    from service.shell.run import service_version
 
     return service_version()
 
@@ -100,7 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(settings, list(argv) if argv is not None else sys.argv[1:])
         if args.command == "topics":
-            from service.topics import create_topics
+            from service.shell.topics import create_topics
 
             return asyncio.run(create_topics(settings, args.partitions, args.replication_factor))
         return _process(settings, args)
@@ -119,10 +119,10 @@ def _exit_quietly(signum: int, _frame: object) -> None:
 
 def _run(settings: Settings, argv: list[str]) -> int:
     if settings.workers > 1 and settings.worker_index < 0:
-        from service.workers import run_workers
+        from service.shell.workers import run_workers
 
         return run_workers(settings, argv)
-    from service.app import run_service
+    from service.shell.run import run_service
 
     if settings.event_loop == "uvloop":
         import uvloop
@@ -133,13 +133,13 @@ def _run(settings: Settings, argv: list[str]) -> int:
 
 
 def _process(settings: Settings, args: argparse.Namespace) -> int:
-    from service.filemode import Stopped, StopSignal, check_paths, run_files
+    from service.shell.filemode import Stopped, StopSignal, check_paths, run_files
 
     check_paths(args.input, (args.output, args.duplicates, args.dlq))
     stop = StopSignal()
     stop.install()
     try:
-        from service.app import build
+        from service.shell.run import build
 
         built = build(settings)
     except Stopped as exc:

@@ -3,7 +3,7 @@
 Broken input raises :class:`InvalidEvent`; the shell routes it to the dead-letter topic
 with ``reason`` as a stable code. An article that is empty after cleaning is not raised
 (it is a ``Drop``) but is dead-lettered too, with reason ``empty_after_cleaning`` (see
-``service.events.dead_letter``). Broken configuration raises :class:`ConfigError` at
+``service.shell.events.dead_letter``). Broken configuration raises :class:`ConfigError` at
 start-up. Infrastructure failures are not wrapped: they propagate and the process
 recovers by replaying from the last commit.
 """

@@ -3,7 +3,7 @@
 ``Pipeline.run`` is pure apart from the dedup store it is given: the same records and
 store state give the same outcomes, in input order. Broken input becomes ``Rejected``;
 an article empty after cleaning becomes ``Dropped``; the shell sends both to the DLQ
-(``service.events.dead_letter`` names the reason), so every record ends in exactly one
+(``service.shell.events.dead_letter`` names the reason), so every record ends in exactly one
 output. Duplicates are ``Duplicate`` and are never enriched. Store failures propagate:
 the shell replays.
 """

@@ -88,7 +88,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "ner_batch_size",
-        2,  # = service.ner.BATCH_SIZE (not imported here: --help stays light)
+        2,  # = service.enrich.ner.BATCH_SIZE (not imported here: --help stays light)
         "Texts per spaCy batch (an article is one text: title, dek and body; a body over 10,000"
         " characters adds one text per 10,000). Larger batches ran"
         " faster (32: by 9 per cent), but their working memory (about 5 MiB an article) is taken and"
@@ -97,7 +97,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "enrich_max_chars",
-        200_000,  # = service.enrich.MAX_ARTICLE_CHARS
+        200_000,  # = service.enrich.stage.MAX_ARTICLE_CHARS
         "Longest article tagged (title, dek and body, in characters; also a quarter as many"
         " words). A longer one is published without entities, marked"
         " provenance.enrich_skipped=over_budget, so no record can exhaust memory or time.",

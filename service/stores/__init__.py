@@ -1,8 +1,8 @@
-"""SeenStore backends: :class:`EmbeddedStore` (default) and ``redis_store.RedisStore``.
+"""SeenStore backends: :class:`EmbeddedStore` (default) and ``service.stores.redis.store.RedisStore``.
 
 The Redis backend is not imported here so that the core never imports redis.
 """
 
-from service.stores.embedded import EmbeddedStore
+from service.stores.embedded.store import EmbeddedStore
 
 __all__ = ["EmbeddedStore"]

@@ -9,10 +9,10 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from service.app import build
-from service.kafka import KafkaService
-from service.metrics import Metrics
 from service.settings import Settings, load
+from service.shell.kafka import KafkaService
+from service.shell.metrics import Metrics
+from service.shell.run import build
 from tests.integration.kafkautil import BOOTSTRAP, create_topics, unique
 
 

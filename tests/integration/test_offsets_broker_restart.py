@@ -25,7 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
 
-from service.offsets import committed_offset
+from service.shell.offsets import committed_offset
 
 SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 PARTITIONS = 100

@@ -80,8 +80,8 @@ def wait_for(predicate: Any, timeout: float, what: str) -> None:
 
 def default_stages_work(state: Path) -> bool:
     """Whether the default stages can be built yet (they land with issues 3-5)."""
+    from service.build import make_stages
     from service.settings import load
-    from service.stages import make_stages
 
     try:
         stages = make_stages(load({"state_dir": str(state)}, {}), state_dir=str(state))

@@ -8,8 +8,8 @@ import random
 import pytest
 import redis
 
-from service.boilerplate import InMemoryLineStats
-from service.stores.redis_lines import RedisLineStats
+from service.clean.learned import InMemoryLineStats
+from service.stores.redis.lines import RedisLineStats
 
 pytestmark = pytest.mark.integration
 REDIS_URL = os.environ.get("CLEANWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from service.stores.redis_client import connect
-from service.stores.redis_lines import RedisLineStats
-from service.stores.redis_store import RedisStore
+from service.stores.redis.client import connect
+from service.stores.redis.lines import RedisLineStats
+from service.stores.redis.store import RedisStore
 from tests.store_contract import NOW, body, probe
 
 pytestmark = pytest.mark.integration

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import redis
 
-from service.dedup import MatchPolicy
-from service.stores.redis_store import RedisStore
+from service.dedup.stage import MatchPolicy
+from service.stores.redis.store import RedisStore
 from tests.store_contract import NOW, MakeStore, StoreContract, body, probe
 
 REDIS_URL = os.environ.get("CLEANWIRE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

@@ -8,7 +8,7 @@ dropped, truncated to 70 % of paragraphs, and combinations; shuffled, so a copy 
 first. Added here: distinct articles that share one outlet's long page template (the
 first paragraphs of texts kept out of the copy stream), which must stay apart. It runs
 through ``Deduplicator`` over an in-memory ``EmbeddedStore`` with the default
-``MatchPolicy`` (as ``service/stages.py`` builds it for ``cleanwire process``, but with
+``MatchPolicy`` (as ``service/build.py`` builds it for ``cleanwire process``, but with
 bench/dedup.py's fixed clock) and is scored by pair precision and recall over "same
 cluster" pairs, as in clustering evaluation.
 """
@@ -22,9 +22,9 @@ from pathlib import Path
 import pytest
 
 from bench.dedup import article, build_stream, load, pair_scores, run_ours
-from service.dedup import MatchPolicy
+from service.dedup.stage import MatchPolicy
 from service.models import CleanArticle
-from service.stores.embedded import EmbeddedStore
+from service.stores.embedded.store import EmbeddedStore
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wcxb"
 SEED = 7

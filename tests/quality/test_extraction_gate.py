@@ -19,9 +19,9 @@ import pytest
 
 from bench.textmetrics import PRF, mean_prf, shingle_prf, word_bag_f1
 from bench.visible_text import visible_text
-from service.clean import Cleaner
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
 from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "wcxb"
 ORIGIN = Origin("quality", 0, 0)

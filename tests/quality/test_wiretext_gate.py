@@ -17,10 +17,10 @@ from typing import Any
 import orjson
 import pytest
 
-from service.app import build
 from service.models import CleanArticle, Origin
 from service.pipeline import Duplicate, Published
 from service.settings import load
+from service.shell.run import build
 from tests.quality import wiremetrics as wm
 
 DOCS = Path(__file__).resolve().parents[1] / "data" / "wiretext" / "wire-docs.jsonl"

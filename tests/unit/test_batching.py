@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.batching import ChunkBuffer
+from service.shell.batching import ChunkBuffer
 
 
 def test_chunks_keep_fetch_order_and_fill_from_few_partitions() -> None:

@@ -1,4 +1,4 @@
-"""Tests for service.boilerplate: per-source learned boilerplate lines."""
+"""Tests for service.clean.learned: per-source learned boilerplate lines."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.boilerplate import InMemoryLineStats, line_key
+from service.clean.learned import InMemoryLineStats, line_key
 
 HEADER = [line_key("Menu"), line_key("Subscribe to the Daily Bugle")]
 

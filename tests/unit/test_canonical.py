@@ -1,4 +1,4 @@
-"""Unit tests for service.canonical and service.aliases (pure canonicalisation)."""
+"""Unit tests for service.enrich.canonical and service.enrich.aliases (pure canonicalisation)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.aliases import AliasEntry, AliasTable, load_shipped_aliases, normalise_key
-from service.canonical import (
+from service.enrich.aliases import AliasEntry, AliasTable, load_shipped_aliases, normalise_key
+from service.enrich.canonical import (
     TaggedSpan,
     find_acronym_definitions,
     resolve_entities,

@@ -1,13 +1,13 @@
-"""Tests for service.clean: the Cleaner stage over text and HTML articles."""
+"""Tests for service.clean.stage: the Cleaner stage over text and HTML articles."""
 
 from __future__ import annotations
 
 import pytest
 
-from service.boilerplate import InMemoryLineStats
-from service.clean import Cleaner, event_time
+from service.clean.learned import InMemoryLineStats
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner, event_time
 from service.models import CleanArticle, Drop, Origin, RawArticle
-from service.rules import load_rules
 
 ORIGIN = Origin("raw", 0, 7)
 CITIES = ["Moscow", "Paris", "Lagos", "Lima", "Oslo", "Delhi", "Quito", "Hanoi", "Accra", "Riga"]
@@ -208,7 +208,7 @@ def test_event_time_prefers_fetched_at() -> None:
 
 def test_a_block_rendered_twice_is_kept_once() -> None:
     """Three or more paragraphs repeated in order (a layout shown twice) are kept once."""
-    from service.clean_html import without_repeated_runs
+    from service.clean.html import without_repeated_runs
 
     block = ["Alpha para one.", "Beta para two.", "Gamma para three."]
     assert without_repeated_runs(["Intro.", *block, "Middle.", *block, "End."]) == [

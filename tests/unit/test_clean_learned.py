@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from service.boilerplate import InMemoryLineStats
-from service.clean import Cleaner, learned_lines_to_strip
-from service.clean_text import clean_text
+from service.clean.learned import InMemoryLineStats
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner, learned_lines_to_strip
+from service.clean.text import clean_text
 from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
 
 P = [
     f"Paragraph {i} of the story reports what the minister said about the budget and the schools plan in detail."

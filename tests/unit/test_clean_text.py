@@ -1,13 +1,13 @@
-"""Tests for service.clean_text: the plain-text boilerplate stripper."""
+"""Tests for service.clean.text: the plain-text boilerplate stripper."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.clean_text import clean_text, densest_span, parse_date_line, split_lines
-from service.clean_text_lines import join_wrapped
-from service.rules import load_rules
+from service.clean.rules import load_rules
+from service.clean.text import clean_text, densest_span, parse_date_line, split_lines
+from service.clean.text_lines import join_wrapped
 
 RULES = load_rules().for_source("test")
 PROSE = (

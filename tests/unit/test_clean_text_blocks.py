@@ -1,11 +1,11 @@
-"""Tests for service.clean_text: trailing blocks versus link boxes inside the story."""
+"""Tests for service.clean.text: trailing blocks versus link boxes inside the story."""
 
 from __future__ import annotations
 
-from service.clean_text import clean_text
-from service.clean_text_blocks import opens_author_box, opens_comments
-from service.clean_text_lines import best_sums
-from service.rules import load_rules
+from service.clean.rules import load_rules
+from service.clean.text import clean_text
+from service.clean.text_blocks import opens_author_box, opens_comments
+from service.clean.text_lines import best_sums
 
 RULES = load_rules().for_source("test")
 STORY = [

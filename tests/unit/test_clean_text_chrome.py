@@ -1,4 +1,4 @@
-"""Tests for service.clean_text: detached widgets, repeats and chrome vocabulary."""
+"""Tests for service.clean.text: detached widgets, repeats and chrome vocabulary."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from service.clean_text import clean_text
-from service.rules import load_rules, parse_rules
+from service.clean.rules import load_rules, parse_rules
+from service.clean.text import clean_text
 
 RULES = load_rules().for_source("test")
 STORY = [

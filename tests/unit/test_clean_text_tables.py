@@ -1,13 +1,13 @@
-"""Tests for service.clean_text_tables and the text path on wire copy with data."""
+"""Tests for service.clean.text_tables and the text path on wire copy with data."""
 
 from __future__ import annotations
 
 import pytest
 
-from service.clean import Cleaner
-from service.clean_text_tables import find_tables, is_row
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
+from service.clean.text_tables import find_tables, is_row
 from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
 
 LEAD = "Results of South Korean professional soccer games played on Thursday ."
 ROWS = ["Pohang 3 Ulsan 2 ( halftime 1-0 )", "Puchon 1 Chonan 1", "Anyang 0 Suwon 2"]

@@ -16,13 +16,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.boilerplate import InMemoryLineStats, line_key
-from service.clean import Cleaner
-from service.clean_html import clean_html, restore_words
-from service.clean_text import clean_text
-from service.clean_text_lines import split_lines
+from service.clean.html import clean_html, restore_words
+from service.clean.learned import InMemoryLineStats, line_key
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
+from service.clean.text import clean_text
+from service.clean.text_lines import split_lines
 from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
 
 RULES = load_rules().for_source("test")
 BEFORE = (

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from service.cli import main
-from service.filemode import CHUNK
 from service.settings import OPTIONS
+from service.shell.filemode import CHUNK
 
 
 def help_text(*args: str) -> str:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from service.dedup import Deduplicator, MatchPolicy, Probe, StoredEntry, judge, match_kind
-from service.fingerprint import containment
+from service.dedup.fingerprint import containment
+from service.dedup.stage import Deduplicator, MatchPolicy, Probe, StoredEntry, judge, match_kind
 from service.models import Origin
-from service.stores.embedded import EmbeddedStore
+from service.stores.embedded.store import EmbeddedStore
 from tests.store_contract import CHROME, NOW, article, body, probe
 
 ORIGIN = Origin("raw", 0, 0)

@@ -7,7 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.fingerprint import SKETCH_SIZE, BodyFingerprint, fingerprint_body, url_key
+from service.dedup.fingerprint import SKETCH_SIZE, BodyFingerprint, fingerprint_body, url_key
 from tests.store_contract import body
 
 
@@ -133,7 +133,7 @@ def fmix64(value: int) -> int:
 
 
 def reference_fingerprint(text: str) -> BodyFingerprint:
-    """The method of :mod:`service.fingerprint`, spelled out in slow, plain Python."""
+    """The method of :mod:`service.dedup.fingerprint`, spelled out in slow, plain Python."""
     base, wrap, mask = 0x9E3779B97F4A7C15, 1 << 18, (1 << 64) - 1
     codepoints = list(memoryview(text.encode("utf-32-le", "replace")).cast("I"))
     words: list[tuple[int, int]] = []  # (hash, paragraph)

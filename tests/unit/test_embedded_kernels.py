@@ -6,10 +6,10 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.dedup import MatchPolicy, Probe, StoredEntry, Verdict, judge
+from service.dedup.stage import MatchPolicy, Probe, StoredEntry, Verdict, judge
 from service.models import Origin
-from service.stores.embedded import EmbeddedStore
-from service.stores.embedded_postings import Postings
+from service.stores.embedded.postings import Postings
+from service.stores.embedded.store import EmbeddedStore
 
 NOW = 1_800_000_000.0
 HASHES = st.integers(0, 40)  # a small range, so that sketches overlap often

@@ -1,4 +1,4 @@
-"""Unit tests for service.enrich, service.salience and the pure parts of service.ner."""
+"""Unit tests for service.enrich.stage, service.enrich.salience and the pure parts of service.enrich.ner."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.aliases import AliasEntry, AliasTable
-from service.canonical import TaggedSpan
-from service.enrich import Enricher, propagate_repeats, split_into_chunks
+from service.enrich.aliases import AliasEntry, AliasTable
+from service.enrich.canonical import TaggedSpan
+from service.enrich.ner import focus_windows, recase_shouting, unfocus_spans
+from service.enrich.salience import lead_end, salience
+from service.enrich.stage import Enricher, propagate_repeats, split_into_chunks
 from service.models import CleanArticle, Dateline, EntityType, Mention, Origin
-from service.ner import focus_windows, recase_shouting, unfocus_spans
-from service.salience import lead_end, salience
 
 NAMES: dict[str, EntityType] = {
     "Vladimir Putin": "PERSON",

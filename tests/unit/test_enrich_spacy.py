@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from service.enrich import Enricher
+from service.enrich.ner import SpacyTagger
+from service.enrich.stage import Enricher
 from service.models import CleanArticle, Origin
-from service.ner import SpacyTagger
 
 BODY = (
     "MOSCOW\n\nRussian President Vladimir Putin met officials of the World Health "

@@ -9,9 +9,9 @@ import orjson
 from jsonschema import Draft202012Validator
 
 from service.errors import REASONS, InvalidEvent
-from service.events import dead_letter, dlq_headers, dlq_line, encode
 from service.models import Drop, Origin
 from service.pipeline import Dropped, Rejected
+from service.shell.events import dead_letter, dlq_headers, dlq_line, encode
 
 ORIGIN = Origin("articles.raw", 2, 41)
 EMPTY = Dropped(Drop("empty_after_cleaning", "a7"), ORIGIN)

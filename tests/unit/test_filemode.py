@@ -7,11 +7,11 @@ from dataclasses import replace
 
 import orjson
 
-from service.events import Provenance
-from service.filemode import Counts, process_stream
 from service.models import CleanArticle, DedupInfo, Drop, RawArticle
 from service.parse import Parser
 from service.pipeline import Pipeline, passthrough_clean
+from service.shell.events import Provenance
+from service.shell.filemode import Counts, process_stream
 
 
 def dedup_by_body(seen: dict[str, str]):  # type: ignore[no-untyped-def]

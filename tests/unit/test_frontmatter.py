@@ -1,4 +1,4 @@
-"""Tests for service.frontmatter: headlines, bylines and datelines lifted into fields."""
+"""Tests for service.clean.frontmatter: headlines, bylines and datelines lifted into fields."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.frontmatter import (
+from service.clean.frontmatter import (
     canonical_place,
     lift_from_body,
     read_byline,

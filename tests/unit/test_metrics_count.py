@@ -5,9 +5,9 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from service.errors import InvalidEvent
-from service.metrics import Metrics
 from service.models import CleanArticle, DedupInfo, Drop, Origin
 from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
+from service.shell.metrics import Metrics
 
 ORIGIN = Origin("raw", 0, 7)
 OUTCOME_FAMILIES = {

@@ -11,7 +11,7 @@ from aiokafka.protocol.commit import (
     OffsetFetchResponse_v3,
 )
 
-from service.offsets import (
+from service.shell.offsets import (
     OffsetFetchRequest_v7,
     OffsetFetchResponse_v7,
     PartitionMissing,

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from service.events import dead_letter
 from service.models import CleanArticle, DedupInfo, Drop, Entity, Mention, Origin, RawArticle
 from service.parse import Parser
 from service.pipeline import Dropped, Duplicate, Pipeline, Published, Rejected
+from service.shell.events import dead_letter
 
 
 def origin(n: int) -> Origin:

@@ -1,4 +1,4 @@
-"""Tests for service.rules: loading, validation and matching of boilerplate rules."""
+"""Tests for service.clean.rules: loading, validation and matching of boilerplate rules."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from service.clean.rules import DEFAULT_RULES_PATH, load_rules, site_names, without_captures
 from service.errors import ConfigError
-from service.rules import DEFAULT_RULES_PATH, load_rules, site_names, without_captures
 
 
 def _write(tmp_path: Path, text: str) -> Path:

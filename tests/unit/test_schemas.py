@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from service.errors import InvalidEvent
-from service.events import Provenance, clean_event, dlq_line, encode
 from service.models import CleanArticle, DedupInfo, Entity, Mention, Origin
 from service.parse import Parser
+from service.shell.events import Provenance, clean_event, dlq_line, encode
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.dedup import MatchPolicy
-from service.stores.embedded import EmbeddedStore
-from service.stores.embedded_postings import Postings
+from service.dedup.stage import MatchPolicy
+from service.stores.embedded.postings import Postings
+from service.stores.embedded.store import EmbeddedStore
 from tests.store_contract import NOW, MakeStore, StoreContract, body, probe
 
 

@@ -8,15 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.clean import Cleaner
-from service.models import CleanArticle, Origin, RawArticle
-from service.rules import load_rules
-from service.urls import (
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
+from service.dedup.urls import (
     _parsed_canonical_url,
     canonical_url,
     is_tracking_param,
     resolve_canonical,
 )
+from service.models import CleanArticle, Origin, RawArticle
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,1 @@
+"""Deduplication: fingerprints, URL keys and the stage that judges each article."""

@@ -1,0 +1,1 @@
+"""Enrichment: named entities with canonical names and salience."""

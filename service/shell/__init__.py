@@ -1,0 +1,1 @@
+"""The shell: Kafka, file mode, metrics and logging around the pure stages."""

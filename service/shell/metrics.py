@@ -1,0 +1,285 @@
+"""Prometheus collectors, stage instrumentation and the /metrics /healthz /readyz server.
+
+Every series carries the ``cleanwire_`` prefix and base units; labels are low-cardinality
+(reason codes, stage names, partition numbers), never ids or URLs. Stages are wrapped
+from outside by :meth:`Metrics.timed`; the core never imports this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar, get_args
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    generate_latest,
+)
+
+from service.errors import REASONS
+from service.models import DropReason
+from service.pipeline import Duplicate, Outcome, Published, Rejected
+
+F = TypeVar("F", bound=Callable[..., Any])
+DROP_REASONS = frozenset(get_args(DropReason))  # dead-lettered, but counted as drops
+
+STAGE_BUCKETS = (
+    0.0001,
+    0.00025,
+    0.0005,
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+)
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+class Metrics:
+    """All collectors of one service instance, on their own registry."""
+
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry(auto_describe=True)
+        r = self.registry
+        if registry is None:
+            for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+                r.register(collector)
+        self.build = Info("cleanwire_build", "Service and model versions.", registry=r)
+        self.consumed = Counter(
+            "cleanwire_records_consumed_total", "Raw records consumed.", registry=r
+        )
+        self.published = Counter(
+            "cleanwire_articles_published_total", "Clean articles published.", registry=r
+        )
+        self.duplicates = Counter(
+            "cleanwire_duplicates_total",
+            "Duplicates published to the duplicates topic, by match kind.",
+            ["match"],
+            registry=r,
+        )
+        self.dlq = Counter(
+            "cleanwire_dlq_records_total",
+            "Invalid records sent to the dead-letter topic, by reason "
+            "(articles empty after cleaning go there too, counted in cleanwire_drops_total).",
+            ["reason"],
+            registry=r,
+        )
+        self.drops = Counter(
+            "cleanwire_drops_total",
+            "Articles empty after cleaning, by reason; each is sent to the dead-letter topic.",
+            ["reason"],
+            registry=r,
+        )
+        self.input_bytes = Counter(
+            "cleanwire_clean_input_bytes_total",
+            "Bytes of article text or HTML entering the clean stage.",
+            registry=r,
+        )
+        self.stripped_bytes = Counter(
+            "cleanwire_clean_stripped_bytes_total",
+            "Bytes removed by the clean stage as boilerplate.",
+            registry=r,
+        )
+        self.stage_seconds = Histogram(
+            "cleanwire_stage_seconds",
+            "Time per article in each stage.",
+            ["stage"],
+            buckets=STAGE_BUCKETS,
+            registry=r,
+        )
+        self.end_to_end = Histogram(
+            "cleanwire_end_to_end_latency_seconds",
+            "Raw record timestamp to output committed.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.commit_seconds = Histogram(
+            "cleanwire_commit_seconds",
+            "Time to publish a batch and commit it.",
+            buckets=LATENCY_BUCKETS,
+            registry=r,
+        )
+        self.commits = Counter(
+            "cleanwire_commits_total", "Batch commits, by result.", ["result"], registry=r
+        )
+        self.producer_restarts = Counter(
+            "cleanwire_producer_restarts_total",
+            "Producers recreated after fencing or an uncertain commit.",
+            registry=r,
+        )
+        self.lag_records = Gauge(
+            "cleanwire_consumer_lag_records",
+            "Records behind the partition's high watermark.",
+            ["partition"],
+            registry=r,
+        )
+        self.lag_seconds = Gauge(
+            "cleanwire_consumer_lag_seconds",
+            "Age of the last record processed on the partition when it is behind; 0 when caught up.",
+            ["partition"],
+            registry=r,
+        )
+        self.assigned = Gauge(
+            "cleanwire_assigned_partitions", "Partitions assigned to this instance.", registry=r
+        )
+        self.ready = Gauge(
+            "cleanwire_ready", "1 when connected and assigned partitions, else 0.", registry=r
+        )
+        self.store_entries = Gauge(
+            "cleanwire_dedup_store_entries", "Articles in the dedup index.", registry=r
+        )
+        self.store_bytes = Gauge(
+            "cleanwire_dedup_store_bytes", "Approximate bytes held by the dedup index.", registry=r
+        )
+        self.lines_learned = Counter(
+            "cleanwire_boilerplate_lines_learned_total",
+            "Lines that became a source's learned boilerplate.",
+            registry=r,
+        )
+        self.boilerplate_lines = Gauge(
+            "cleanwire_boilerplate_lines",
+            "Line statistics held for learned boilerplate (embedded store).",
+            registry=r,
+        )
+        self._learned_seen = 0.0
+        for reason in REASONS:
+            (self.drops if reason in DROP_REASONS else self.dlq).labels(reason)
+        for match in ("url", "exact", "near"):
+            self.duplicates.labels(match)
+        for result in ("ok", "aborted"):
+            self.commits.labels(result)
+
+    def timed(self, stage: str, fn: F) -> F:
+        """Wrap a per-article stage so each call is observed in ``cleanwire_stage_seconds``."""
+        hist = self.stage_seconds.labels(stage)
+
+        def wrapper(*args: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return fn(*args)
+            finally:
+                hist.observe(time.perf_counter() - start)
+
+        return wrapper  # type: ignore[return-value]
+
+    def timed_batch(
+        self, stage: str, fn: Callable[[Sequence[Any]], list[Any]]
+    ) -> Callable[[Sequence[Any]], list[Any]]:
+        """Wrap a batch stage; each article is observed at the batch's mean time."""
+        hist = self.stage_seconds.labels(stage)
+
+        def wrapper(items: Sequence[Any]) -> list[Any]:
+            start = time.perf_counter()
+            try:
+                return fn(items)
+            finally:
+                per = (time.perf_counter() - start) / max(1, len(items))
+                for _ in items:
+                    hist.observe(per)
+
+        return wrapper
+
+    def count(self, outcomes: Sequence[Outcome]) -> None:
+        """Count a batch's outcomes by kind and reason (one increment per series).
+
+        Each outcome lands in exactly one of published, duplicates, dlq_records and drops,
+        so they sum to records_consumed; a drop is also a DLQ record but is counted once,
+        as a drop (the DLQ alert stays about broken input).
+        """
+        tally: dict[Any, int] = {}  # series → increment
+        input_bytes = stripped_bytes = 0
+        for o in outcomes:
+            series: Any
+            if isinstance(o, Published):
+                series = self.published
+            elif isinstance(o, Duplicate):
+                series = self.duplicates.labels(
+                    o.article.dedup.match if o.article.dedup else "exact"
+                )
+            elif isinstance(o, Rejected):
+                series = self.dlq.labels(o.error.reason)
+            else:
+                series = self.drops.labels(o.drop.reason)
+            tally[series] = tally.get(series, 0) + 1
+            if isinstance(o, Published | Duplicate):
+                input_bytes += o.article.input_bytes
+                stripped_bytes += o.article.stripped_bytes
+        self.consumed.inc(len(outcomes))
+        for series, n in tally.items():
+            series.inc(n)
+        self.input_bytes.inc(input_bytes)
+        self.stripped_bytes.inc(stripped_bytes)
+
+    def set_state(self, values: dict[str, float]) -> None:
+        """Update the state gauges from the stages' readings (keys from service.build)."""
+        if "dedup_entries" in values:
+            self.store_entries.set(values["dedup_entries"])
+        if "dedup_bytes" in values:
+            self.store_bytes.set(values["dedup_bytes"])
+        if "boilerplate_lines" in values:
+            self.boilerplate_lines.set(values["boilerplate_lines"])
+        learned = values.get("boilerplate_lines_learned", self._learned_seen)
+        if learned > self._learned_seen:
+            self.lines_learned.inc(learned - self._learned_seen)
+            self._learned_seen = learned
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class HealthServer:
+    """Serve /metrics, /healthz (process alive) and /readyz (``is_ready()``) over HTTP/1.0."""
+
+    def __init__(self, metrics: Metrics, is_ready: Callable[[], bool]) -> None:
+        self._metrics = metrics
+        self._is_ready = is_ready
+        self._server: asyncio.Server | None = None
+
+    async def start(self, addr: str) -> tuple[str, int]:
+        host, _, port = addr.rpartition(":")
+        self._server = await asyncio.start_server(self._handle, host or "0.0.0.0", int(port))
+        sock = self._server.sockets[0].getsockname()
+        return str(sock[0]), int(sock[1])
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            request = await asyncio.wait_for(reader.readline(), 5)
+            path = request.split(b" ")[1].split(b"?")[0] if request.count(b" ") >= 2 else b""
+            if path == b"/metrics":
+                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, self._metrics.exposition()
+            elif path == b"/healthz":
+                status, ctype, body = "200 OK", "text/plain", b"ok\n"
+            elif path == b"/readyz":
+                ready = self._is_ready()
+                status = "200 OK" if ready else "503 Service Unavailable"
+                ctype, body = "text/plain", b"ready\n" if ready else b"not ready\n"
+            else:
+                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
+            head = f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+            writer.write(head.encode("ascii") + body)
+            await writer.drain()
+        except (TimeoutError, ConnectionError):
+            pass
+        finally:
+            writer.close()

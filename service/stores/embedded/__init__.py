@@ -1,0 +1,1 @@
+"""The embedded seen-store: an append-only log with numba-compiled postings."""

@@ -1,0 +1,1 @@
+"""The shared seen-store and learned-line statistics on Redis."""
