@@ -19,20 +19,42 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 import numpy as np
+import numpy.typing as npt
 
 from service.dedup.fingerprint import KEY_VERSION
-from service.dedup.stage import StoredEntry
+from service.dedup.stage import MatchPolicy, StoredEntry
 from service.models import Origin
-
-if TYPE_CHECKING:
-    from service.stores.embedded.store import EmbeddedStore
+from service.stores.embedded.postings import Postings
 
 SNAPSHOT_EVERY = 200_000
 FORMAT = KEY_VERSION
 _FORMAT_TEXT = f"cleanwire-dedup {FORMAT}\n"
+
+
+class LoggedIndex(Protocol):
+    """What a snapshot holds of the store and what restoring writes back.
+
+    :class:`service.stores.embedded.store.EmbeddedStore` is the one implementation; the
+    protocol keeps this module from importing it (the store imports the log).
+    """
+
+    policy: MatchPolicy
+    columns: dict[str, npt.NDArray[Any]]
+    anchors: npt.NDArray[np.uint32]
+    ids: npt.NDArray[Any]
+    long_ids: dict[int, str]
+    topics: list[str]
+    postings: Postings
+    seq: int
+    count: int
+
+    def merge_recent(self) -> None: ...
+    def used_slots(self) -> int: ...
+    def expire(self, now: float) -> None: ...
+    def insert(self, entry: StoredEntry) -> None: ...
 
 
 class StoreLog:
@@ -80,7 +102,7 @@ class StoreLog:
         record.append(entry.seen_at)
         self._pending.append(json.dumps(record, separators=(",", ":")))
 
-    def flush(self, store: EmbeddedStore) -> None:
+    def flush(self, store: LoggedIndex) -> None:
         """Write and fsync buffered entries; snapshot when the log has grown long."""
         if self._pending:
             with self.log_path.open("a", encoding="utf-8") as log:
@@ -92,12 +114,12 @@ class StoreLog:
         if self._logged >= SNAPSHOT_EVERY:
             self.snapshot(store)
 
-    def close(self, store: EmbeddedStore) -> None:
+    def close(self, store: LoggedIndex) -> None:
         """Flush and snapshot."""
         self.flush(store)
         self.snapshot(store)
 
-    def snapshot(self, store: EmbeddedStore) -> None:
+    def snapshot(self, store: LoggedIndex) -> None:
         """Write the whole store atomically, then truncate the log."""
         store.merge_recent()
         used = store.used_slots()
@@ -125,7 +147,7 @@ class StoreLog:
             os.fsync(log.fileno())
         self._logged = 0
 
-    def restore(self, store: EmbeddedStore) -> None:
+    def restore(self, store: LoggedIndex) -> None:
         """Load the snapshot and the log into an empty ``store``."""
         if self.snapshot_path.exists():
             with np.load(self.snapshot_path, allow_pickle=False) as data:
