@@ -9,15 +9,15 @@ dead letter carries is decided once, by :func:`dead_letter`, for both shells.
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 
 from service.errors import InvalidEvent
 from service.models import CleanArticle, Dateline, Entity, Mention, Origin
-from service.pipeline import Dropped, Rejected
+from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
 
 SCHEMA_CLEAN = "cleanwire.clean-article.v1"
 SCHEMA_CLEAN_VERSION = "1.1"  # minor versions only add fields: v1 consumers read v1.x
@@ -25,6 +25,9 @@ SCHEMA_DLQ = "cleanwire.dlq-record.v1"
 SERVICE_NAME = "cleanwire"
 
 Headers = list[tuple[str, bytes]]
+Destination = Literal["clean", "duplicates", "dlq"]
+# (topic, key, value, headers): one Kafka record to publish.
+Output = tuple[str, bytes | None, bytes | None, Headers]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +117,42 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
 def encode(obj: dict[str, Any]) -> bytes:
     """Serialise an event; keys keep their declared order."""
     return orjson.dumps(obj)
+
+
+def route(outcome: Outcome) -> Destination:
+    """Return where an outcome goes; every input ends in exactly one of the three.
+
+    Both shells ask this one function: a published article goes to the clean output, a
+    duplicate to the duplicates output, and invalid input or an article empty after
+    cleaning to the DLQ (with :func:`dead_letter`'s error).
+    """
+    if isinstance(outcome, Published):
+        return "clean"
+    if isinstance(outcome, Duplicate):
+        return "duplicates"
+    return "dlq"
+
+
+def kafka_output(
+    outcome: Outcome,
+    key: bytes | None,
+    value: bytes | None,
+    headers: Headers,
+    topics: Mapping[Destination, str],
+    provenance: Provenance,
+    stamp: str,
+) -> Output:
+    """Return the one Kafka record an outcome publishes, to ``topics[route(outcome)]``.
+
+    Clean and duplicate articles are keyed by article id; dead letters (invalid input,
+    articles empty after cleaning) keep the original key, value and headers and add the
+    context headers of :func:`dlq_headers`.
+    """
+    topic = topics[route(outcome)]
+    if isinstance(outcome, Published | Duplicate):
+        event = encode(clean_event(outcome.article, provenance, stamp))
+        return topic, outcome.article.id.encode("utf-8"), event, headers
+    return topic, key, value, dlq_headers(dead_letter(outcome), outcome.origin, headers)
 
 
 def dead_letter(outcome: Rejected | Dropped) -> InvalidEvent:

@@ -23,7 +23,7 @@ from service.errors import ConfigError
 from service.models import Origin
 from service.pipeline import Duplicate, Outcome, Published, Record, Rejected
 from service.shell.client import utc_now
-from service.shell.events import Provenance, clean_event, dead_letter, dlq_line, encode
+from service.shell.events import Provenance, clean_event, dead_letter, dlq_line, encode, route
 
 CHUNK = 64
 
@@ -205,15 +205,17 @@ def _write_chunk(
     dlq: IO[bytes] | None,
 ) -> None:
     stamp = utc_now()
+    sinks = {"clean": output, "duplicates": duplicates, "dlq": dlq}
     for (value, _), outcome in zip(chunk, outcomes, strict=True):
         counts.add(outcome)
+        sink = sinks[route(outcome)]
+        if sink is None:
+            continue
         if isinstance(outcome, Published | Duplicate):
-            sink = output if isinstance(outcome, Published) else duplicates
-            if sink is not None:
-                sink.write(encode(clean_event(outcome.article, provenance, stamp)) + b"\n")
-        elif dlq is not None:
+            sink.write(encode(clean_event(outcome.article, provenance, stamp)) + b"\n")
+        else:
             dead = dlq_line(dead_letter(outcome), outcome.origin, value or b"")
-            dlq.write(encode(dead) + b"\n")
+            sink.write(encode(dead) + b"\n")
 
 
 def run_files(

@@ -36,6 +36,14 @@ from aiokafka.protocol.types import (
 
 NO_OFFSET = -1
 RETRY_BACKOFF_S = 0.2
+
+
+class StaleCommit(kafka_errors.KafkaError):  # type: ignore[misc]
+    """The broker answered a committed offset below one it acknowledged to this process."""
+
+    retriable = True
+
+
 _MOVED = (kafka_errors.NotCoordinatorForGroupError, kafka_errors.GroupCoordinatorNotAvailableError)
 
 

@@ -9,9 +9,17 @@ import orjson
 from jsonschema import Draft202012Validator
 
 from service.errors import REASONS, InvalidEvent
-from service.models import Drop, Origin
-from service.pipeline import Dropped, Rejected
-from service.shell.events import dead_letter, dlq_headers, dlq_line, encode
+from service.models import CleanArticle, Drop, Origin
+from service.pipeline import Dropped, Duplicate, Published, Rejected
+from service.shell.events import (
+    Provenance,
+    dead_letter,
+    dlq_headers,
+    dlq_line,
+    encode,
+    kafka_output,
+    route,
+)
 
 ORIGIN = Origin("articles.raw", 2, 41)
 EMPTY = Dropped(Drop("empty_after_cleaning", "a7"), ORIGIN)
@@ -58,3 +66,32 @@ def test_empty_article_file_dead_letter_keeps_value_and_matches_schema() -> None
     assert line["value"].encode("utf-8") == value
     assert line["origin"] == {"topic": "articles.raw", "partition": 2, "offset": 41}
     assert not list(DLQ_SCHEMA.iter_errors(line)), line
+
+
+TOPICS = {"clean": "t.clean", "duplicates": "t.dup", "dlq": "t.dlq"}
+ARTICLE = CleanArticle("a7", "https://x.org/a", "x.org", ORIGIN, body="Story text.")
+PROVENANCE = Provenance("0.0.0")
+
+
+def test_route_sends_each_outcome_kind_to_exactly_one_destination() -> None:
+    """Published -> clean, Duplicate -> duplicates, Rejected and Dropped -> dlq."""
+    rejected = Rejected(InvalidEvent("not_json", "bad"), ORIGIN)
+    assert route(Published(ARTICLE)) == "clean"
+    assert route(Duplicate(ARTICLE)) == "duplicates"
+    assert route(rejected) == "dlq"
+    assert route(EMPTY) == "dlq"
+
+
+def test_kafka_output_keys_articles_by_id_and_keeps_dead_letters_bytes() -> None:
+    """Articles: keyed by id, JSON value; dead letters: original key, value and headers."""
+    topic, key, value, headers = kafka_output(
+        Duplicate(ARTICLE), b"k", b"raw", [("h", b"1")], TOPICS, PROVENANCE, "2026-01-01T00:00:00Z"
+    )
+    assert (topic, key, headers) == ("t.dup", b"a7", [("h", b"1")])
+    assert value is not None and orjson.loads(value)["id"] == "a7"
+    topic, key, value, headers = kafka_output(
+        EMPTY, b"k", b"raw", [("h", b"1")], TOPICS, PROVENANCE, "2026-01-01T00:00:00Z"
+    )
+    assert (topic, key, value) == ("t.dlq", b"k", b"raw")
+    assert headers[0] == ("h", b"1")
+    assert dict(headers)["__cleanwire.errors.reason"] == b"empty_after_cleaning"
