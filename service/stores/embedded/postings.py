@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import numpy.typing as npt
 
-from service.stores.embedded.kernels import (
+from service.stores.embedded.posting_kernels import (
     DEAD,
     FENCE_STRIDE,
     RECENT,
