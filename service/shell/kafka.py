@@ -34,6 +34,7 @@ from service.shell import logs
 from service.shell.batching import ChunkBuffer
 from service.shell.client import client_options, utc_now
 from service.shell.events import Destination, Output, Provenance, kafka_output
+from service.shell.group import GroupWatch
 from service.shell.metrics import Metrics
 from service.shell.partitions import Listener, Partitions
 from service.shell.transactions import (
@@ -99,6 +100,8 @@ class KafkaService:
             settings.commit_backlog_interval_ms / 1000,
         )
         self.parts = Partitions(settings, self.consumer, self._buffer, metrics)
+        self.group = GroupWatch(settings, metrics)
+        self._checks: set[asyncio.Task[int | None]] = set()
         self._gauges_at = 0.0
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="pipeline")
         self.started = False
@@ -110,13 +113,25 @@ class KafkaService:
         if not self.eos:
             self._shared = make_producer(self.s, None)
             await self._shared.start()
-        self.consumer.subscribe([self.s.raw_topic], listener=Listener(self.parts, self._lock))
+        self.consumer.subscribe(
+            [self.s.raw_topic], listener=Listener(self.parts, self._lock, self._check_group)
+        )
         await self.consumer.start()
         self.started = True
+
+    def _check_group(self) -> None:
+        """Count the group's members in the background (see :mod:`service.shell.group`)."""
+        task = asyncio.create_task(self.group.check())
+        self._checks.add(task)
+        task.add_done_callback(self._checks.discard)
 
     async def stop(self) -> None:
         self.started = False
         await self.consumer.stop()
+        for task in list(self._checks):
+            task.cancel()
+        await asyncio.gather(*self._checks, return_exceptions=True)
+        await self.group.close()
         await self.parts.stop_producers()
         if self._shared is not None:
             await self._shared.stop()

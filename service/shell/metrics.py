@@ -141,6 +141,17 @@ class Metrics:
         self.ready = Gauge(
             "cleanwire_ready", "1 when connected and assigned partitions, else 0.", registry=r
         )
+        self.group_members = Gauge(
+            "cleanwire_consumer_group_members",
+            "Members of the consumer group at the last rebalance (this instance included).",
+            registry=r,
+        )
+        self.store_shared = Gauge(
+            "cleanwire_dedup_store_shared",
+            "1 when all instances of the group check one dedup index (Redis, or dedup off); "
+            "0 when each has its own (embedded).",
+            registry=r,
+        )
         self.store_entries = Gauge(
             "cleanwire_dedup_store_entries", "Articles in the dedup index.", registry=r
         )

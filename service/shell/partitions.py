@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -138,9 +138,15 @@ class Partitions:
 class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     """Release revoked partitions and own assigned ones, under the commit lock."""
 
-    def __init__(self, partitions: Partitions, lock: asyncio.Lock) -> None:
+    def __init__(
+        self,
+        partitions: Partitions,
+        lock: asyncio.Lock,
+        after_assignment: Callable[[], None] = lambda: None,
+    ) -> None:
         self.partitions = partitions
         self.lock = lock
+        self.after_assignment = after_assignment
 
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
         async with self.lock:
@@ -150,3 +156,4 @@ class Listener(ConsumerRebalanceListener):  # type: ignore[misc]
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
         async with self.lock:
             await asyncio.gather(*(self.partitions.own(tp) for tp in assigned))
+        self.after_assignment()
