@@ -8,12 +8,13 @@ from outside by :meth:`Metrics.timed`; the core never imports this module.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar, get_args
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     GC_COLLECTOR,
     PLATFORM_COLLECTOR,
     PROCESS_COLLECTOR,
@@ -22,12 +23,18 @@ from prometheus_client import (
     Gauge,
     Histogram,
     Info,
-    generate_latest,
+    disable_created_metrics,
+    make_wsgi_app,
 )
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from service.errors import REASONS
 from service.models import DropReason
 from service.pipeline import Duplicate, Outcome, Published, Rejected
+
+# Counters and histograms would also expose a `_created` series each; nothing here reads
+# them, and they double the series count.
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 F = TypeVar("F", bound=Callable[..., Any])
 DROP_REASONS = frozenset(get_args(DropReason))  # dead-lettered, but counted as drops
@@ -250,47 +257,62 @@ class Metrics:
             self.lines_learned.inc(learned - self._learned_seen)
             self._learned_seen = learned
 
-    def exposition(self) -> bytes:
-        return generate_latest(self.registry)
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request handler that does not write an access line to stderr per scrape."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
 
 
 class HealthServer:
-    """Serve /metrics, /healthz (process alive) and /readyz (``is_ready()``) over HTTP/1.0."""
+    """Serve /metrics, /healthz (process alive) and /readyz (``is_ready()``).
+
+    /metrics is prometheus-client's own WSGI app: it answers in the OpenMetrics format
+    when the scraper asks for it (Prometheus does), gzip-compresses when the client
+    accepts it, and honours ``?name[]=`` filters. It runs in prometheus-client's threaded
+    WSGI server on a daemon thread, so a slow scrape never blocks the event loop.
+    """
 
     def __init__(self, metrics: Metrics, is_ready: Callable[[], bool]) -> None:
-        self._metrics = metrics
+        self._metrics_app = make_wsgi_app(metrics.registry)
         self._is_ready = is_ready
-        self._server: asyncio.Server | None = None
+        self._server: ThreadingWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        """The WSGI application: health paths here, everything else to the metrics app."""
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok\n"]
+        if path == "/readyz":
+            ready = self._is_ready()
+            start_response(
+                "200 OK" if ready else "503 Service Unavailable", [("Content-Type", "text/plain")]
+            )
+            return [b"ready\n" if ready else b"not ready\n"]
+        if path == "/metrics":
+            return list(self._metrics_app(environ, start_response))
+        start_response("404 Not Found", [("Content-Type", "text/plain")])
+        return [b"not found\n"]
 
     async def start(self, addr: str) -> tuple[str, int]:
+        """Listen on ``host:port`` (port 0 picks a free one); return the bound address."""
         host, _, port = addr.rpartition(":")
-        self._server = await asyncio.start_server(self._handle, host or "0.0.0.0", int(port))
-        sock = self._server.sockets[0].getsockname()
-        return str(sock[0]), int(sock[1])
+        server = make_server(
+            host or "0.0.0.0", int(port), self.app, ThreadingWSGIServer, _QuietHandler
+        )
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, name="metrics-http", daemon=True
+        )
+        self._thread.start()
+        return str(server.server_address[0]), int(server.server_address[1])
 
     async def stop(self) -> None:
+        """Stop serving and close the socket."""
         if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            request = await asyncio.wait_for(reader.readline(), 5)
-            path = request.split(b" ")[1].split(b"?")[0] if request.count(b" ") >= 2 else b""
-            if path == b"/metrics":
-                status, ctype, body = "200 OK", CONTENT_TYPE_LATEST, self._metrics.exposition()
-            elif path == b"/healthz":
-                status, ctype, body = "200 OK", "text/plain", b"ok\n"
-            elif path == b"/readyz":
-                ready = self._is_ready()
-                status = "200 OK" if ready else "503 Service Unavailable"
-                ctype, body = "text/plain", b"ready\n" if ready else b"not ready\n"
-            else:
-                status, ctype, body = "404 Not Found", "text/plain", b"not found\n"
-            head = f"HTTP/1.0 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
-            writer.write(head.encode("ascii") + body)
-            await writer.drain()
-        except (TimeoutError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+            server, self._server = self._server, None
+            await asyncio.to_thread(server.shutdown)
+            server.server_close()
