@@ -1,4 +1,4 @@
-"""Memory the pipeline takes and gives back per chunk, by chunk size (issue #7's soak).
+"""Memory the pipeline takes and gives back per chunk, by chunk size (soak).
 
 Usage: python bench/chunk_memory.py [--ner-batch-size 2] [--chunks 2,10,20] [--reps 8]
        [--stages clean,dedup,enrich]

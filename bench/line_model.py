@@ -5,7 +5,7 @@ what they leave is often thin prose after the story (FAQs, testimonials, teaser 
 bios). This module gives each body line the rules chose a feature vector
 (:func:`line_features`) for a model to decide; bench/train_lines.py trains and
 cross-fits it. It lives in bench/ because the model did not beat the rules on held-out
-pages (see the README), so the service does not use it.
+pages (see docs/benchmarks.md), so the service does not use it.
 
 The rules' choice of body lines comes from :func:`service.clean.text.select_body`, the
 same function ``clean_lines`` uses.

@@ -1,4 +1,4 @@
-"""CPU a record costs the shell with every stage disabled, in process (issue #7's shell target).
+"""CPU a record costs the shell with every stage disabled, in process (shell target).
 
 Usage: python bench/shell_cost.py [--records 2000] [--reps 15] [--passthrough-cpu-ms 0.15]
 

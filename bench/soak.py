@@ -1,4 +1,4 @@
-"""RSS of ``cleanwire run`` over a soak at a steady offered load (issue #7).
+"""RSS of ``cleanwire run`` over a soak at a steady offered load.
 
 Usage: python bench/soak.py [--minutes 20] [--warmup-minutes 2] [--load 0.8] [--rate R]
        [--interval 10] [--stages clean,dedup,enrich] [--html-share 0.3] [--dup-share 0.2]

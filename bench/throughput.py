@@ -1,4 +1,4 @@
-"""Throughput, CPU, memory, latency and stage budget of cleanwire against its baselines (issue #7).
+"""Throughput, CPU, memory, latency and stage budget of cleanwire against its baselines.
 
 Usage: python bench/throughput.py [--quick] [--events 2000] [--transport-events 10000]
        [--html-share 0.3] [--dup-share 0.2] [--partitions 4] [--commit-interval-ms 100]
@@ -841,8 +841,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
     ap.add_argument(
         "--readme",
-        default=str(ROOT / "README.md"),
-        help="README whose section between the bench markers is replaced ('' = none)",
+        default="",
+        help="a Markdown file whose section between the bench markers is replaced "
+        "(default: none; the full table is always written to --results)",
     )
     a = ap.parse_args(argv)
     unknown = sorted(set(a.contenders.split(",")) - set(CONTENDERS))

@@ -20,7 +20,7 @@ maximises the mean shingle F1 of the training pages. A line below it is dropped.
 on the odd ones, and the other way round, next to the rules alone on the same halves
 (the halves of bench/extraction.py). Those are the numbers that predict a held-out
 score. Without --folds it prints the in-sample score of a model trained on all pages
-(optimistic by construction). The WCXB data is CC-BY-4.0 (see the README).
+(optimistic by construction). The WCXB data is CC-BY-4.0 (see docs/benchmarks.md).
 """
 
 from __future__ import annotations

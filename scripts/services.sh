@@ -47,7 +47,7 @@ fetch_kafka() {
 # visible with the producer's next marker (a fault run found a repeated record that way). A
 # broker restarted against a running controller catches up with the controller's view first,
 # provided the controller has fenced the dead broker by then: hence the short broker session
-# (2 s; a JVM restart takes longer). See README, "Local Kafka".
+# (2 s; a JVM restart takes longer). See docs/notes/local-kafka.md.
 kafka_props() {  # role node_id listeners state-subdir
   cat <<PROPS
 process.roles=$1

@@ -1,8 +1,9 @@
 """One frozen settings object, from ``CLEANWIRE_*`` environment variables and CLI flags.
 
 This is the only module that reads the environment. Every option is declared once in
-:data:`OPTIONS`; the CLI flags, the environment variables, ``--help`` and the README's
-configuration table all derive from that list (a test keeps the README in step).
+:data:`OPTIONS`; the CLI flags, the environment variables, ``--help`` and the
+configuration table in docs/configuration.md all derive from that list (a test keeps the
+document in step).
 Precedence: flag, then environment variable, then default.
 """
 

@@ -165,7 +165,7 @@ def focus_windows(text: str, context: int) -> list[tuple[int, int]]:
 # articles in one batch of 32 allocated 30-80 MiB above the resting RSS and gave it back
 # after (RSS swung by 12 % in a soak once chunks grew under a backlog). Batches of 2 stay
 # within the resting heap at about 9 % of the throughput (`bench/chunk_memory.py`,
-# README Benchmarks); --ner-batch-size chooses.
+# docs/benchmarks.md); --ner-batch-size chooses.
 BATCH_SIZE = 2
 
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from service.errors import ConfigError
-from service.settings import OPTIONS, load
-
-README = Path(__file__).resolve().parents[2] / "README.md"
+from service.settings import load
 
 
 def test_defaults_are_safe() -> None:
@@ -70,10 +66,3 @@ def test_secrets_are_redacted() -> None:
     )
     shown = str(s.redacted())
     assert "hunter2" not in shown and ":pw@" not in shown
-
-
-def test_readme_documents_every_option() -> None:
-    """The README's configuration table lists every environment variable and flag."""
-    text = README.read_text()
-    missing = [o.env for o in OPTIONS if f"`{o.env}`" not in text or f"`{o.flag}`" not in text]
-    assert not missing
