@@ -2,10 +2,20 @@
 SHELL := /bin/bash
 VENV := .venv/bin
 
-.PHONY: setup services stop demo test unit integration lint faults bench bench-quick ops-check clean
+.PHONY: setup lock services stop demo test unit integration lint faults bench bench-quick ops-check clean
 
 setup:
 	@scripts/setup.sh
+
+# Regenerate requirements.lock (runtime: the image) and requirements-dev.lock (setup.sh) with
+# hashes from pyproject.toml, for Python 3.11 on every platform, with the uv pinned in the dev
+# extra. Existing pins are kept; `make lock UPGRADE=1` lets unpinned transitive ones move.
+LOCK := $(VENV)/uv pip compile pyproject.toml --universal --python-version 3.11 \
+	--generate-hashes --custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
+lock:
+	@[ -x $(VENV)/uv ] || scripts/setup.sh
+	$(LOCK) -o requirements.lock
+	$(LOCK) --extra dev -c requirements.lock -o requirements-dev.lock
 
 services: setup
 	@scripts/services.sh start
@@ -30,7 +40,7 @@ integration: services
 test: services lint
 	$(VENV)/pytest -q tests
 
-# Full fault-injection suite (issue 6): three exactly-once runs and one at-least-once run, 50,000 events each.
+# Full fault-injection suite: three exactly-once runs and one at-least-once run, 50,000 events each.
 faults: services
 	$(VENV)/python -m tests.faults --store redis --seed 1
 	$(VENV)/python -m tests.faults --store redis --seed 2

@@ -22,12 +22,16 @@ py=${PYTHON:-python3}
 "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "setup: Python 3.11+ required" >&2; exit 1; }
 [ -x .venv/bin/python ] || "$py" -m venv .venv
 stamp=.venv/.cleanwire-installed
-want=$(cat pyproject.toml requirements/*.txt 2>/dev/null | sha256sum | cut -c1-16)
+want=$(cat pyproject.toml requirements-dev.lock | sha256sum | cut -c1-16)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
-  echo "setup: installing Python dependencies into .venv" >&2
+  # Every package (the spaCy model, setuptools and uv included) from the hash-pinned lock;
+  # then the project itself, editable, built with that setuptools (no download).
+  echo "setup: installing Python dependencies into .venv (requirements-dev.lock)" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q --no-deps --require-hashes -r requirements/model.txt
-  .venv/bin/python -m pip install -q -e ".[dev]"
+  .venv/bin/python -m pip install -q --require-hashes -r requirements-dev.lock
+  .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
+  .venv/bin/python -m pip check >&2 \
+    || { echo "setup: the lock does not satisfy pyproject.toml: run 'make lock'" >&2; exit 1; }
   echo "$want" >"$stamp"
 fi
 scripts/services.sh fetch
