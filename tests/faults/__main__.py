@@ -6,6 +6,11 @@ times), a SIGTERM restart, a second instance joining and later leaving, kill -9 
 broker and restart, and a Redis restart (with --store redis). Instances that die are
 restarted, as an orchestrator would. At the end a read_committed oracle checks every
 expectation and the process exits 1 on any difference.
+
+The broker and Redis are the ones ``scripts/services.sh`` starts, on 127.0.0.1 at
+``CLEANWIRE_KAFKA_PORT`` (default 9092) and ``CLEANWIRE_REDIS_PORT`` (default 6379), the
+same variables the script reads; give a parallel campaign its own ports and its own
+``CLEANWIRE_SERVICES_DIR``.
 """
 
 from __future__ import annotations
@@ -28,7 +33,11 @@ from tests.faults.cluster import Infra, Instance, assigned_partitions
 from tests.faults.events import EMPTY_REASON, check_navigation_is_chrome, generate
 from tests.faults.oracle import verify
 
-BOOTSTRAP = "127.0.0.1:9092"
+# The ports scripts/services.sh starts the broker and Redis on (same variables, same defaults),
+# so that campaigns on separate service pairs can run side by side.
+KAFKA_PORT = int(os.environ.get("CLEANWIRE_KAFKA_PORT", "9092"))
+REDIS_PORT = int(os.environ.get("CLEANWIRE_REDIS_PORT", "6379"))
+BOOTSTRAP = f"127.0.0.1:{KAFKA_PORT}"
 
 
 def _args(argv: list[str] | None) -> argparse.Namespace:
@@ -85,7 +94,7 @@ class Run:
         self.exit_codes: list[int] = []
         self.rng = random.Random(a.seed)
         self.t0 = time.monotonic()
-        self.redis_url = f"redis://127.0.0.1:6379/{self.rng.randint(1, 14)}"
+        self.redis_url = f"redis://127.0.0.1:{REDIS_PORT}/{self.rng.randint(1, 14)}"
 
     def note(self, text: str) -> None:
         line = f"[{time.monotonic() - self.t0:7.1f}s] {text}"
