@@ -10,7 +10,8 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from service.dedup.stage import MatchPolicy, Probe, SeenStore, make_probe
+from service.dedup.stage.stage import MatchPolicy, Probe, SeenStore, make_probe
+
 from service.models import CleanArticle, Origin
 
 MakeStore = Callable[..., SeenStore]
@@ -182,6 +183,26 @@ class StoreContract:
         assert (first.match, first.duplicate_of) == (again.match, again.duplicate_of)
         assert again.duplicate_of == "a"
 
+    def test_abandoned_attempts_leave_one_original_per_story(self, make_store: MakeStore) -> None:
+        """Verdicts of records whose transaction aborted after the store was written.
+
+        The original (partition 0) is indexed and its transaction aborts; an edited copy on
+        partition 1 is judged against that entry and commits; both are then replayed. The
+        verdicts that commit last name one original: the replayed record finds its own entry.
+        """
+        store = make_store()
+        words = body(1).split(" ")
+        copy = " ".join("edited" if i % 25 == 3 else w for i, w in enumerate(words))
+        original = replace(probe("a", body(1)), origin=Origin("raw", 0, 5))
+        edited = replace(probe("b", copy), origin=Origin("raw", 1, 9))
+        aborted = store.check_and_insert(original, NOW)
+        committed_copy = store.check_and_insert(edited, NOW + 1)
+        replayed = store.check_and_insert(original, NOW + 2)
+        replayed_copy = store.check_and_insert(edited, NOW + 3)
+        assert (aborted.match, replayed.match, replayed.replay) == ("unique", "unique", True)
+        assert committed_copy.duplicate_of == replayed_copy.duplicate_of == "a"
+        assert store.entries() == 1
+
     def test_same_id_at_another_offset_is_a_duplicate(self, make_store: MakeStore) -> None:
         """The same article published twice (new origin) is caught as a duplicate."""
         store = make_store()
@@ -218,7 +239,7 @@ class StoreContract:
 
     def test_store_agrees_with_reference_judge(self, make_store: MakeStore) -> None:
         """A mixed stream gets identical verdicts from this backend and the reference."""
-        from service.stores.embedded.store import EmbeddedStore
+        from service.stores.embedded.store.store import EmbeddedStore
 
         store, reference = make_store(), EmbeddedStore.open(None)
         paragraphs = [p for seed in range(1, 6) for p in body(seed).split("\n\n")]
