@@ -17,12 +17,12 @@ import itertools
 
 import pytest
 
-from service.clean import Cleaner
-from service.dedup import MatchPolicy, Probe, make_probe
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
+from service.dedup.stage import MatchPolicy, Probe, make_probe
 from service.models import CleanArticle, Origin
 from service.parse import Parser
-from service.rules import load_rules
-from service.stores.embedded import EmbeddedStore
+from service.stores.embedded.store import EmbeddedStore
 from tests.faults.events import generate
 
 NOW = 1_800_000_000.0
