@@ -10,8 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from service.dedup.stage.stage import MatchPolicy, Probe, SeenStore, make_probe
-
+from service.dedup.stage import MatchPolicy, Probe, SeenStore, make_probe
 from service.models import CleanArticle, Origin
 
 MakeStore = Callable[..., SeenStore]
@@ -239,7 +238,7 @@ class StoreContract:
 
     def test_store_agrees_with_reference_judge(self, make_store: MakeStore) -> None:
         """A mixed stream gets identical verdicts from this backend and the reference."""
-        from service.stores.embedded.store.store import EmbeddedStore
+        from service.stores.embedded.store import EmbeddedStore
 
         store, reference = make_store(), EmbeddedStore.open(None)
         paragraphs = [p for seed in range(1, 6) for p in body(seed).split("\n\n")]

@@ -157,7 +157,7 @@ def check_navigation_is_chrome() -> None:
     Run before a fault run, so that a change to the rules shows up as this message rather
     than as navigation pages on the clean topic.
     """
-    from service.clean.stage.rules import load_rules
+    from service.clean.rules import load_rules
 
     rules = load_rules()
     kept = sorted(

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 import redis
-from service.dedup.stage.stage import MatchPolicy, Verdict
 
+from service.dedup.stage import MatchPolicy, Verdict
 from service.models import Origin
 from service.stores.redis.store import RedisStore
 from tests.store_contract import NOW, MakeStore, StoreContract, body, probe
