@@ -116,7 +116,8 @@ class CleanArticle:
     origin: Origin
     body: str
     title: str | None = None
-    published_at: str | None = None
+    published_at: str | None = None  # RFC 3339 UTC (service.dates.normalise), or None
+    published_at_raw: str | None = None  # the string published_at was read from
     language: str | None = None
     dek: str | None = None
     author: str | None = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from service.dates import pub_date
 from service.errors import InvalidEvent, StateUnavailable
 from service.models import CleanArticle, Drop, Origin, RawArticle
 
@@ -53,10 +54,11 @@ Outcome = Published | Duplicate | Dropped | Rejected
 def passthrough_clean(raw: RawArticle) -> CleanArticle:
     """Stand in for a disabled clean stage: the input text (or HTML) becomes the body."""
     body = raw.text if raw.text is not None else raw.html or ""
+    date = pub_date(raw.published_at)
     return CleanArticle(
         id=raw.id, url=raw.url, source=raw.source, origin=raw.origin, body=body,
-        title=raw.title, published_at=raw.published_at, language=raw.language,
-        input_bytes=len(body), meta=raw.meta,
+        title=raw.title, published_at=date.value, published_at_raw=date.raw,
+        language=raw.language, input_bytes=len(body), meta=raw.meta,
     )  # fmt: skip
 
 

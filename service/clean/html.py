@@ -24,6 +24,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from service.clean.rules import SourceRules
 from service.clean.text import clean_lines, split_lines
+from service.dates import PubDate, first_pub_date, normalise
 
 _DATE = re.compile(
     r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -34,12 +35,17 @@ _ARTICLE_TYPES = ("article", "newsarticle", "blogposting", "reportagenewsarticle
 
 @dataclass(frozen=True, slots=True)
 class PageMeta:
-    """The metadata found on a page."""
+    """The metadata found on a page.
+
+    ``published_at`` is RFC 3339 UTC (:mod:`service.dates`), read from
+    ``published_at_raw``, the page's string as written (whitespace collapsed).
+    """
 
     title: str | None = None
     dek: str | None = None
     author: str | None = None
     published_at: str | None = None
+    published_at_raw: str | None = None
     canonical_url: str | None = None
     language: str | None = None
 
@@ -89,9 +95,13 @@ def _name(value: Any) -> str | None:
     return None
 
 
-def _date(value: Any) -> str | None:
-    match = _DATE.search(value) if isinstance(value, str) else None
-    return match.group(0) if match else None
+def _date(value: Any) -> PubDate:
+    """Return a page date with its normalised value; an ISO date inside text is read too."""
+    if not isinstance(value, str) or not value.strip():
+        return PubDate(None, None)
+    raw = " ".join(value.split())
+    match = _DATE.search(raw)
+    return PubDate(normalise(raw) or (normalise(match.group(0)) if match else None), raw)
 
 
 def extract_meta(tree: LexborHTMLParser) -> PageMeta:
@@ -108,11 +118,12 @@ def extract_meta(tree: LexborHTMLParser) -> PageMeta:
     )
     if author is not None and author.startswith(("http://", "https://")):
         author = _name(article.get("author"))
-    published = _date(_meta(tree, "article:published_time", "datePublished", "date", "pubdate"))
-    published = published or _date(article.get("datePublished"))
-    if published is None:
-        node = tree.css_first("time[datetime]")
-        published = _date(node.attributes.get("datetime")) if node is not None else None
+    time_node = tree.css_first("time[datetime]")
+    published = first_pub_date(
+        _date(_meta(tree, "article:published_time", "datePublished", "date", "pubdate")),
+        _date(article.get("datePublished")),
+        _date(time_node.attributes.get("datetime") if time_node is not None else None),
+    )
     canonical = None
     link = tree.css_first('link[rel="canonical"]')
     if link is not None:
@@ -126,7 +137,8 @@ def extract_meta(tree: LexborHTMLParser) -> PageMeta:
         title=title,
         dek=_meta(tree, "og:description", "description", "twitter:description"),
         author=author,
-        published_at=published,
+        published_at=published.value,
+        published_at_raw=published.raw,
         canonical_url=canonical,
         language=lang_match.group(0).lower() if lang_match else None,
     )

@@ -21,6 +21,7 @@ from service.clean.html import PageMeta, clean_html
 from service.clean.learned import LineStatsStore, line_key
 from service.clean.rules import Rules, SourceRules
 from service.clean.text import clean_lines, split_lines
+from service.dates import PubDate, first_pub_date, pub_date
 from service.dedup.urls import resolve_canonical
 from service.models import CleanArticle, Drop, RawArticle
 
@@ -116,7 +117,8 @@ class Cleaner:
         self.stats.learned_lines_stripped += len(page.paragraphs) - len(kept)
         meta = page.meta
         front = FrontMatter(raw.title or meta.title, meta.author)
-        return _Cleaned(kept, front, meta.dek, meta.published_at, meta, "html")
+        date = PubDate(meta.published_at, meta.published_at_raw)
+        return _Cleaned(kept, front, meta.dek, date, meta, "html")
 
     def _clean_text(self, raw: RawArticle, text: str, rules: SourceRules) -> _Cleaned:
         front, lines = read_front_matter(split_lines(text), raw.title)
@@ -125,7 +127,8 @@ class Cleaner:
         self.stats.learned_lines_stripped += sum(map(is_learned, lines))
         title = raw.title or front.title or found.title
         front = FrontMatter(title, front.author, front.dateline)
-        return _Cleaned(list(found.paragraphs), front, found.dek, found.published_at, None, "text")
+        date = pub_date(found.published_at)
+        return _Cleaned(list(found.paragraphs), front, found.dek, date, None, "text")
 
     def _clean(self, raw: RawArticle, rules: SourceRules) -> _Cleaned:
         """Clean the HTML; when it yields no body and there is text, clean the text."""
@@ -151,6 +154,11 @@ class Cleaner:
             return Drop("empty_after_cleaning", raw.id)
         meta = cleaned.meta or PageMeta()
         dateline = front.dateline
+        date = first_pub_date(  # the first source with a readable date (service.dates)
+            pub_date(raw.published_at),
+            cleaned.published_at,
+            pub_date(dateline.iso_date if dateline else None),
+        )
         return CleanArticle(
             id=raw.id,
             url=raw.url,
@@ -158,9 +166,8 @@ class Cleaner:
             origin=raw.origin,
             body=body,
             title=front.title,
-            published_at=raw.published_at
-            or cleaned.published_at
-            or (dateline.iso_date if dateline else None),
+            published_at=date.value,
+            published_at_raw=date.raw,
             language=raw.language or meta.language,
             dek=cleaned.dek,
             author=front.author,
@@ -180,6 +187,6 @@ class _Cleaned:
     paragraphs: list[str]
     front: FrontMatter
     dek: str | None
-    published_at: str | None
+    published_at: PubDate
     meta: PageMeta | None
     source: Literal["html", "text"]

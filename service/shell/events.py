@@ -88,6 +88,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
         "author": article.author,
         "body": article.body,
         "published_at": article.published_at,
+        "published_at_raw": article.published_at_raw,
         "dateline": _dateline(article.dateline),
         "language": article.language,
         "entities": [_entity(e) for e in article.entities],

@@ -120,7 +120,8 @@ def test_news_text_structure() -> None:
     out = Cleaner(load_rules())(_raw(text))
     assert isinstance(out, CleanArticle)
     assert out.title == "Grain corridor talks resume in Moscow"
-    assert out.published_at == "2020-11-09"
+    assert out.published_at == "2020-11-09T00:00:00Z"
+    assert out.published_at_raw == "2020-11-09"
     assert out.dek == STANDFIRST
     assert out.body.split("\n\n") == LIFTED
     assert out.dateline is not None and out.dateline.place == "Moscow"
@@ -185,6 +186,7 @@ def test_html_keeps_paragraphs_and_metadata() -> None:
     assert out.dek == "Talks resumed after a two-week pause."
     assert out.author == "Jane Roe"
     assert out.published_at == "2020-11-09T08:30:00Z"
+    assert out.published_at_raw == "2020-11-09T08:30:00Z"
     assert out.canonical_url == "https://news.example/grain-talks"
     assert out.language == "en"
 

@@ -78,7 +78,7 @@ def test_results_sheet_is_kept_whole() -> None:
     )
     assert out.title == "SOCCER - SOUTH KOREAN RESULTS ."
     assert out.dateline is not None and out.dateline.place_canonical == "Seoul"
-    assert out.published_at == "1996-08-30"
+    assert out.published_at == "1996-08-30T00:00:00Z" and out.published_at_raw == "1996-08-30"
     assert out.body.split("\n\n") == [LEAD, *ROWS, *STANDINGS]
 
 

@@ -39,7 +39,8 @@ def test_clean_event_with_entities_and_duplicate_matches_schema() -> None:
     """A fully populated clean event (entities, duplicate verdict) validates."""
     article = CleanArticle(
         id="a1", url="https://x.org/a", source="x.org", origin=Origin("raw", 0, 7),
-        body="Vladimir Putin spoke.", title="T", dek="D", author="A", published_at="2020-11-09",
+        body="Vladimir Putin spoke.", title="T", dek="D", author="A", published_at="2020-11-09T00:00:00Z",
+        published_at_raw="2020-11-09",
         language="en", canonical_url="https://x.org/a", meta={"k": 1},
         entities=(Entity("Vladimir Putin", "PERSON", (Mention("Vladimir Putin", 0, 14),), 0.9, "Q7747"),),
         dedup=DedupInfo("fp", "c1", "a0", "near"),
