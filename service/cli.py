@@ -1,4 +1,4 @@
-"""``cleanwire run | process | topics``: arguments → Settings → app.
+"""``cleanwire run | process | topics | replay | dlq redrive``: arguments → Settings → app.
 
 Exit codes: 0 success, 1 runtime failure (infrastructure), 2 bad configuration or usage.
 """
@@ -32,7 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         "publish clean articles, duplicates and dead letters; commit offsets only with "
         "durably published output. SIGTERM finishes the batches in flight and exits 0.",
     )
-    add_arguments(run, ("common", "run"))
+    add_arguments(run, "run")
     process = sub.add_parser(
         "process",
         help="run the same pipeline over JSON lines (file or stdin) without Kafka",
@@ -61,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     process.add_argument(
         "--state", dest="state_dir_alias", default=None, metavar="DIR", help="same as --state-dir"
     )
-    add_arguments(process, ("common",))
+    add_arguments(process, "process")
     topics = sub.add_parser(
         "topics",
         help="create the raw, clean, duplicates and DLQ topics if they do not exist",
@@ -71,9 +71,55 @@ def _parser() -> argparse.ArgumentParser:
         "--partitions", type=int, default=4, help="partitions per topic (default 4)"
     )
     topics.add_argument(
-        "--replication-factor", type=int, default=1, help="replication factor (default 1)"
+        "--replication-factor",
+        type=int,
+        default=None,
+        help="replicas per partition (default: 3, or the number of brokers if fewer)",
     )
-    add_arguments(topics, ("run",))
+    topics.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="topic config for all four topics, repeatable (e.g. retention.ms=604800000); "
+        "default min.insync.replicas=2 with 3 or more replicas, else 1",
+    )
+    add_arguments(topics, "topics")
+    replay = sub.add_parser(
+        "replay",
+        help="move the consumer group's offsets on the raw topic (the service must be stopped)",
+        description="Move the consumer group's committed offsets on the raw topic, so records "
+        "are processed again (or skipped). Refuses while the group has members. Prints the "
+        "plan per partition and changes nothing without --execute.",
+    )
+    where = replay.add_mutually_exclusive_group(required=True)
+    where.add_argument("--to-earliest", action="store_true", help="the first retained record")
+    where.add_argument("--to-latest", action="store_true", help="the end: skip the backlog")
+    where.add_argument(
+        "--from-offset", type=int, metavar="N", help="offset N on every partition (clamped)"
+    )
+    where.add_argument(
+        "--from-time",
+        metavar="TIME",
+        help="the first record at or after TIME (RFC 3339 with a zone, or epoch ms)",
+    )
+    replay.add_argument("--execute", action="store_true", help="commit the new offsets")
+    add_arguments(replay, "replay")
+    dlq = sub.add_parser("dlq", help="dead-letter topic tools", description="Dead-letter tools.")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    redrive = dlq_sub.add_parser(
+        "redrive",
+        help="re-produce dead letters to the raw topic, exactly once",
+        description="Re-produce dead letters (all, or those with --reason) to the raw topic "
+        "with their original key, value and headers and a cleanwire.redrive header, in "
+        "transactions with the redrive's progress: a record is never sent twice. Counts "
+        "only, without --execute.",
+    )
+    redrive.add_argument(
+        "--reason", default=None, help="only dead letters with this reason code (e.g. too_large)"
+    )
+    redrive.add_argument("--execute", action="store_true", help="re-produce them")
+    add_arguments(redrive, "dlq")
     return parser
 
 
@@ -100,9 +146,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "run":
             return _run(settings, list(argv) if argv is not None else sys.argv[1:])
         if args.command == "topics":
-            from service.shell.topics import create_topics
+            from service.shell.topics import create_topics, parse_configs
 
-            return asyncio.run(create_topics(settings, args.partitions, args.replication_factor))
+            configs = parse_configs(args.config)
+            return asyncio.run(
+                create_topics(settings, args.partitions, args.replication_factor, configs)
+            )
+        if args.command == "replay":
+            from service.shell.replay import Target, parse_time, reset_offsets
+
+            if args.from_offset is not None:
+                target = Target("offset", args.from_offset)
+            elif args.from_time is not None:
+                target = Target("time", parse_time(args.from_time))
+            else:
+                target = Target("earliest" if args.to_earliest else "latest")
+            return asyncio.run(reset_offsets(settings, target, args.execute))
+        if args.command == "dlq":
+            from service.shell.redrive import redrive
+
+            return asyncio.run(redrive(settings, args.reason, args.execute))
         return _process(settings, args)
     except ConfigError as exc:
         print(f"cleanwire: configuration error: {exc}", file=sys.stderr)

@@ -11,13 +11,22 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from service.errors import ConfigError
 
-Scope = Literal["common", "run", "process"]
+Scope = Literal["all", "common", "kafka", "group", "run"]
+Command = Literal["run", "process", "topics", "replay", "dlq"]
+# Which commands take an option of each scope: `--help` of a command lists only its own.
+COMMANDS: dict[Scope, tuple[Command, ...]] = {
+    "all": ("run", "process", "topics", "replay", "dlq"),
+    "common": ("run", "process"),  # the pipeline
+    "kafka": ("run", "topics", "replay", "dlq"),  # the connection and the topic names
+    "group": ("run", "replay", "dlq"),  # the consumer group
+    "run": ("run",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +40,11 @@ class Option:
     type: Callable[[str], Any] = str
     choices: tuple[str, ...] | None = None
     secret: bool = False
+    hidden: bool = False  # internal or test-only: settable, but not listed by --help
+
+    @property
+    def commands(self) -> tuple[Command, ...]:
+        return COMMANDS[self.scope]
 
     @property
     def env(self) -> str:
@@ -53,7 +67,7 @@ STAGES = ("clean", "dedup", "enrich")
 
 OPTIONS: tuple[Option, ...] = (
     # common to run and process
-    Option("log_level", "info", "Log level.", choices=("debug", "info", "warning", "error")),
+    Option("log_level", "info", "Log level.", "all", choices=("debug", "info", "warning", "error")),
     Option(
         "stages",
         "clean,dedup,enrich",
@@ -106,15 +120,17 @@ OPTIONS: tuple[Option, ...] = (
     ),
     # run (Kafka)
     Option(
-        "bootstrap_servers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated.", "run"
+        "bootstrap_servers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated.", "kafka"
     ),
-    Option("group_id", "cleanwire", "Consumer group id (also prefixes transactional ids).", "run"),
-    Option("raw_topic", "articles.raw", "Input topic of raw article events.", "run"),
-    Option("clean_topic", "articles.clean", "Output topic of clean articles.", "run"),
     Option(
-        "duplicates_topic", "articles.duplicates", "Output topic of detected duplicates.", "run"
+        "group_id", "cleanwire", "Consumer group id (also prefixes transactional ids).", "group"
     ),
-    Option("dlq_topic", "articles.dlq", "Dead-letter topic for invalid input.", "run"),
+    Option("raw_topic", "articles.raw", "Input topic of raw article events.", "kafka"),
+    Option("clean_topic", "articles.clean", "Output topic of clean articles.", "kafka"),
+    Option(
+        "duplicates_topic", "articles.duplicates", "Output topic of detected duplicates.", "kafka"
+    ),
+    Option("dlq_topic", "articles.dlq", "Dead-letter topic for invalid input.", "kafka"),
     Option(
         "delivery",
         "exactly_once",
@@ -183,21 +199,21 @@ OPTIONS: tuple[Option, ...] = (
         "security_protocol",
         "PLAINTEXT",
         "Kafka security protocol.",
-        "run",
+        "kafka",
         choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"),
     ),
     Option(
         "sasl_mechanism",
         "SCRAM-SHA-512",
         "SASL mechanism.",
-        "run",
+        "kafka",
         choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
     ),
-    Option("sasl_username", "", "SASL username.", "run"),
-    Option("sasl_password", "", "SASL password (never logged).", "run", secret=True),
-    Option("ssl_cafile", "", "CA bundle for TLS to Kafka.", "run"),
-    Option("ssl_certfile", "", "Client certificate for mutual TLS.", "run"),
-    Option("ssl_keyfile", "", "Client key for mutual TLS.", "run"),
+    Option("sasl_username", "", "SASL username.", "kafka"),
+    Option("sasl_password", "", "SASL password (never logged).", "kafka", secret=True),
+    Option("ssl_cafile", "", "CA bundle for TLS to Kafka.", "kafka"),
+    Option("ssl_certfile", "", "Client certificate for mutual TLS.", "kafka"),
+    Option("ssl_keyfile", "", "Client key for mutual TLS.", "kafka"),
     Option(
         "workers",
         1,
@@ -211,6 +227,7 @@ OPTIONS: tuple[Option, ...] = (
         "Internal: set by --workers on each child process; -1 = not a child.",
         "run",
         type=int,
+        hidden=True,
     ),
     Option(
         "event_loop",
@@ -225,6 +242,7 @@ OPTIONS: tuple[Option, ...] = (
         "Fault injection for tests only: SIGKILL this process after the Nth batch has run the pipeline (state written) and before it commits; 0 = off.",
         "run",
         type=int,
+        hidden=True,
     ),
 )
 
@@ -287,10 +305,13 @@ class Settings:
         return out
 
 
-def add_arguments(parser: argparse.ArgumentParser, scopes: Sequence[Scope]) -> None:
-    """Add one flag per option in ``scopes``; defaults stay unset so precedence works."""
+def add_arguments(parser: argparse.ArgumentParser, command: Command) -> None:
+    """Add a flag for each option ``command`` takes; defaults stay unset so precedence works.
+
+    Hidden options (internal, test-only) are accepted but not listed by ``--help``.
+    """
     for opt in OPTIONS:
-        if opt.scope not in scopes:
+        if command not in opt.commands:
             continue
         parser.add_argument(
             opt.flag,
@@ -298,7 +319,9 @@ def add_arguments(parser: argparse.ArgumentParser, scopes: Sequence[Scope]) -> N
             default=None,
             choices=opt.choices,
             metavar=opt.name.upper() if opt.choices is None else None,
-            help=f"{opt.help} [env {opt.env}; default: {opt.default!r}]",
+            help=argparse.SUPPRESS
+            if opt.hidden
+            else f"{opt.help} [env {opt.env}; default: {opt.default!r}]",
         )
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.helpers import create_ssl_context
 
+from service.errors import ConfigError
 from service.settings import Settings
 
 
@@ -28,6 +30,20 @@ def client_options(settings: Settings) -> dict[str, Any]:
             keyfile=settings.ssl_keyfile or None,
         )
     return opts
+
+
+async def topic_partitions(settings: Settings, topic: str) -> list[int]:
+    """Return the partition ids of ``topic``; ConfigError when it does not exist."""
+    admin = AIOKafkaAdminClient(**client_options(settings))
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    found = [t for t in described if t["topic"] == topic and not t["error_code"]]
+    if not found or not found[0]["partitions"]:
+        raise ConfigError(f"topic {topic!r} does not exist or has no partitions")
+    return sorted(p["partition"] for p in found[0]["partitions"])
 
 
 def utc_now() -> str:

@@ -26,15 +26,38 @@ def help_text(*args: str) -> str:
     return done.stdout
 
 
-@pytest.mark.parametrize(
-    ("command", "scopes"), [("run", {"common", "run"}), ("process", {"common"})]
-)
-def test_help_lists_every_option_with_its_variable(command: str, scopes: set[str]) -> None:
-    """`cleanwire COMMAND --help` names each option's flag and environment variable."""
-    text = " ".join(help_text(command).split())
+@pytest.mark.parametrize("command", ["run", "process", "topics", "replay", "dlq redrive"])
+def test_help_lists_every_option_with_its_variable(command: str) -> None:
+    """`cleanwire COMMAND --help` names each of its options' flag and variable, and no other."""
+    text = " ".join(help_text(*command.split()).split())
     for opt in OPTIONS:
-        present = opt.flag in text and opt.env in text
-        assert present == (opt.scope in scopes), opt.name
+        present = f"{opt.flag} " in text and opt.env in text
+        wanted = command.split()[0] in opt.commands and not opt.hidden
+        assert present == wanted, opt.name
+
+
+@pytest.mark.parametrize(
+    ("command", "listed", "absent"),
+    [
+        ("run", ["--workers", "--commit-interval-ms", "--stages", "--sasl-username"],
+         ["--test-kill-before-commit", "--worker-index"]),
+        ("process", ["--stages", "--store"], ["--bootstrap-servers", "--workers"]),
+        ("topics", ["--bootstrap-servers", "--raw-topic", "--sasl-password", "--config"],
+         ["--stages", "--commit-interval-ms", "--workers", "--test-kill-before-commit",
+          "--group-id", "--metrics-addr"]),
+        ("replay", ["--group-id", "--raw-topic", "--from-time", "--execute"],
+         ["--stages", "--workers", "--delivery"]),
+        ("dlq redrive", ["--reason", "--dlq-topic", "--raw-topic", "--execute"],
+         ["--stages", "--workers", "--delivery"]),
+    ],
+)  # fmt: skip
+def test_each_command_lists_only_its_own_options(
+    command: str, listed: list[str], absent: list[str]
+) -> None:
+    """Connection options everywhere Kafka is used; pipeline and run options only there."""
+    words = set(help_text(*command.split()).replace("[", " ").replace("]", " ").split())
+    assert set(listed) <= words
+    assert not set(absent) & words
 
 
 def test_process_help_documents_its_files() -> None:
