@@ -20,6 +20,7 @@ import asyncio
 import logging
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -67,6 +68,18 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
         "--quick", action="store_true", help="CI size: 4,000 events over 40 s, same fault kinds"
     )
     p.add_argument("--no-broker-fault", action="store_true")
+    p.add_argument(
+        "--no-join",
+        action="store_true",
+        help="one instance throughout (no second instance joining and leaving): the plan for "
+        "--store embedded, whose index is not shared between instances",
+    )
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the run's topics, Redis database and state directory (default: removed "
+        "after the verdict, the directory only when the run passed)",
+    )
     p.add_argument(
         "--timeout", type=float, default=900.0, help="give up waiting for outputs after this"
     )
@@ -246,6 +259,9 @@ class Run:
             plan.remove("broker")
         if self.a.store != "redis":
             plan.remove("redis")
+        if self.a.no_join:
+            plan.remove("join")
+            plan.remove("leave")
         times = sorted(self.rng.uniform(0.08 * d, 0.92 * d) for _ in plan)
         start = time.monotonic()
         for when, fault in zip(times, plan, strict=True):
@@ -279,6 +295,31 @@ class Run:
             elif fault == "redis":
                 await asyncio.to_thread(self.infra.restart_redis)
                 self.note("redis restarted")
+
+    async def cleanup(self, passed: bool) -> None:
+        """Leave the broker and Redis as found: delete the topics, flush the Redis database.
+
+        The state directory (instance logs, embedded stores) goes too when the run passed.
+        """
+        admin = AIOKafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+        await admin.start()
+        try:
+            await admin.delete_topics(list(self.topics.values()))
+        finally:
+            await admin.close()
+        if self.a.store == "redis":
+            import redis
+
+            client = redis.Redis.from_url(self.redis_url)
+            try:
+                client.flushdb()
+            finally:
+                client.close()
+        if passed:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        self.note(
+            f"cleaned up: topics deleted; state {'removed' if passed else f'kept in {self.dir}'}"
+        )
 
     async def drain(self) -> bool:
         deadline = time.monotonic() + self.a.timeout
@@ -324,7 +365,9 @@ async def main(argv: list[str] | None = None) -> int:
     for problem in verdict.problems:
         print(f"faults: FAIL {problem}")
     ok = verdict.ok and drained and all(c == 0 for c in run.exit_codes)
-    print("faults: PASS" if ok else "faults: FAIL")
+    print("faults: PASS" if ok else "faults: FAIL", flush=True)
+    if not a.keep:
+        await run.cleanup(ok)
     return 0 if ok else 1
 
 

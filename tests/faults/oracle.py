@@ -101,13 +101,13 @@ def check(
     lost, multi = [], []
     for cid, members in exp.clusters.items():
         published = [a for a in members if a in clean_ids]
-        if len(published) > 1 and exactly_once:
+        if len(published) > 1:
             multi.append((cid, published))
         missing = [a for a in members if a not in clean_ids and a not in dup_ids]
         lost.extend(missing)
     if lost:
         v.problems.append(f"{len(lost)} articles lost, e.g. {lost[:5]}")
-    if multi:
+    if multi and exactly_once:
         v.problems.append(f"{len(multi)} clusters published more than once, e.g. {multi[:3]}")
     unpublished = [c for c, ms in exp.clusters.items() if not any(a in clean_ids for a in ms)]
     if unpublished:
@@ -132,6 +132,7 @@ def check(
         "dlq": len(dlq), "dlq_empty_after_cleaning": sum(n for (_, r), n in got_dlq.items() if r == EMPTY_REASON),
         "expected_duplicates": sum(len(m) - 1 for m in exp.clusters.values()),
         "expected_dlq": exp.dead_letter_count(), "expected_dlq_empty_after_cleaning": exp.dead_letter_count(EMPTY_REASON),
+        "lost": len(lost), "dedup_misses": len(multi), "dlq_missing": missing.total(), "dlq_extra": extra.total(),
     }  # fmt: skip
     return v
 
