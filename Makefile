@@ -60,3 +60,15 @@ ops-check: setup
 
 clean:
 	rm -rf .cache/services out
+
+# Fault campaign: the fault suite over many seeds, both stores and both delivery modes, each
+# worker on a private Kafka + Redis; one table. `make fault-campaign SEEDS=1-50 WORKERS=2`.
+.PHONY: fault-campaign
+fault-campaign: setup
+	$(VENV)/python -m tests.faults.campaign --seeds $(or $(SEEDS),1-50) --alo-seeds $(or $(ALO_SEEDS),1-10) --workers $(or $(WORKERS),2) $(CAMPAIGN_ARGS)
+
+# Fuzzing at scale: 100,000 generated and mutated raw events through the pipeline and file
+# mode (3 % with enrich); one summary, exit 1 on a crash, lost input or schema failure.
+.PHONY: fuzz
+fuzz: setup
+	$(VENV)/python -m tests.fuzz --events 100000 --seed 1 $(FUZZ_ARGS)
