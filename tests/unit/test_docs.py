@@ -191,6 +191,8 @@ def test_quick_start_has_exactly_two_commands() -> None:
 # --- configuration ---------------------------------------------------------------------
 
 CONFIGURATION = DOCS / "configuration.md"
+
+
 def table_rows(text: str) -> Iterator[list[str]]:
     prose, _ = split_fences(text)
     for line in prose:
