@@ -74,6 +74,7 @@ async def redrive(settings: Settings, reason: str | None, execute: bool) -> int:
     consumer = AIOKafkaConsumer(
         group_id=group,
         enable_auto_commit=False,
+        auto_offset_reset="earliest",  # until the seek: never jump to the end
         isolation_level="read_committed",
         **client_options(settings),
     )

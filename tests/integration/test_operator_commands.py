@@ -45,6 +45,21 @@ async def committed(group: str, tp: TopicPartition) -> int | None:
         await consumer.stop()
 
 
+async def until_readable(topic: str, records: int, partitions: int = 1) -> None:
+    """Wait until a read_committed reader sees ``records`` on each partition (the end offset
+    of a just-produced record can trail the producer's acknowledgement)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, isolation_level="read_committed")
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        deadline = time.monotonic() + 30
+        while min((await consumer.end_offsets(tps)).values()) < records:
+            assert time.monotonic() < deadline, f"{topic}: fewer than {records} records"
+            await asyncio.sleep(0.1)
+    finally:
+        await consumer.stop()
+
+
 async def test_topics_uses_a_safe_replication_factor_and_configs() -> None:
     """One broker: replication 1 and min.insync.replicas 1; --config reaches every topic;
     more replicas than brokers is refused with exit 2 and a clear message."""
@@ -82,6 +97,7 @@ async def test_replay_plans_commits_and_refuses_while_the_group_runs() -> None:
     await create_topics([raw], partitions=2)
     for partition in (0, 1):
         await produce(raw, [b"{}"] * 10, partition=partition)
+    await until_readable(raw, 10, partitions=2)
     tps = [TopicPartition(raw, 0), TopicPartition(raw, 1)]
     consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group)
     await consumer.start()
@@ -134,6 +150,7 @@ async def test_dlq_redrive_sends_each_dead_letter_once_with_a_marker() -> None:
 
     await produce(dlq, [b"big-1", b"big-2"], keys=[b"k1", b"k2"], headers=dead("too_large"))
     await produce(dlq, [b"bad-1"], keys=[b"k3"], headers=dead("not_json"))
+    await until_readable(dlq, 3)
     args = ["dlq", "redrive", "--group-id", group, *topic_flags(raw, dlq)]
 
     counted = cleanwire(*args, "--reason", "too_large")
@@ -149,6 +166,7 @@ async def test_dlq_redrive_sends_each_dead_letter_once_with_a_marker() -> None:
     again = cleanwire(*args, "--reason", "too_large", "--execute")
     assert "redrove 0 dead letter(s)" in again.stdout
     await produce(dlq, [b"big-3"], keys=[b"k4"], headers=dead("too_large"))
+    await until_readable(dlq, 4)
     newer = cleanwire(*args, "--reason", "too_large", "--execute")
     assert "redrove 1 dead letter(s)" in newer.stdout
     everything = cleanwire(*args, "--execute")
