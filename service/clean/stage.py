@@ -55,7 +55,7 @@ def event_time(raw: RawArticle, clock: Callable[[], float]) -> float:
 
 
 CORE_MIN_WORDS = 12  # shorter learned lines are chrome wherever they stand
-RESEND_SHARE = 0.34  # this share of long lines being learned marks a re-sent or updated story
+RESEND_SHARE = 3  # one long line in 3 (or more) being learned marks a re-sent story
 
 
 def learned_lines_to_strip(lines: list[str], learned: list[bool]) -> frozenset[str]:
@@ -72,7 +72,7 @@ def learned_lines_to_strip(lines: list[str], learned: list[bool]) -> frozenset[s
     pairs = list(zip(lines, learned, long, strict=True))
     core = [i for i, (_, b, lg) in enumerate(pairs) if lg and not b]
     learned_long = sum(1 for _, b, lg in pairs if lg and b)
-    resend = learned_long >= RESEND_SHARE * max(1, sum(long))
+    resend = RESEND_SHARE * learned_long >= max(1, sum(long))  # integers: exactly a third counts
     first, last = (core[0], core[-1]) if core else (len(lines), -1)
     return frozenset(
         x

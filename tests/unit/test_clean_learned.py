@@ -39,6 +39,14 @@ def test_updated_story_keeps_its_unchanged_paragraphs() -> None:
     assert learned_lines_to_strip(P, learned) == frozenset()
 
 
+def test_update_sharing_exactly_a_third_keeps_its_tail() -> None:
+    """Exactly a third is "a third or more": an update of six paragraphs whose last two are
+    unchanged (learned from earlier versions) keeps them; a float share of 0.34 stripped them."""
+    lines = [*P, P[0].replace("Paragraph 0", "Paragraph 5")]
+    assert learned_lines_to_strip(lines, [False] * 4 + [True, True]) == frozenset()
+    assert learned_lines_to_strip(lines, [False] * 5 + [True]) == {lines[5]}
+
+
 def test_three_rescrapes_of_one_url_are_not_emptied() -> None:
     """Re-scraping one article three times (same source) never turns its body into boilerplate."""
     cleaner = Cleaner(load_rules(), InMemoryLineStats(min_articles=3))
