@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from service.clean.text_lines import word_count
 from service.models import Dateline
 
 _MONTH = (
@@ -139,10 +140,10 @@ def read_byline(line: str) -> str | None:
 
 
 def is_headline(line: str) -> bool:
-    """Say whether ``line`` can be a headline: 3 to 30 words, with letters, no trailing colon."""
-    words = line.split()
+    """Say whether ``line`` can be a headline: 3 to 30 words (:func:`word_count`: Chinese or
+    Thai characters count too), with letters, no trailing colon."""
     return (
-        HEADLINE_MIN_WORDS <= len(words) <= HEADLINE_MAX_WORDS
+        HEADLINE_MIN_WORDS <= word_count(" ".join(line.split())) <= HEADLINE_MAX_WORDS
         and any(c.isalpha() for c in line)
         and not line.rstrip().endswith((":", ",", ";"))
         and "://" not in line

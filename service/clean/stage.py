@@ -21,6 +21,7 @@ from service.clean.html import PageMeta, clean_html
 from service.clean.learned import LineStatsStore, line_key
 from service.clean.rules import Rules, SourceRules
 from service.clean.text import clean_lines, split_lines
+from service.clean.text_lines import word_count
 from service.dates import PubDate, first_pub_date, pub_date
 from service.dedup.urls import resolve_canonical
 from service.models import CleanArticle, Drop, RawArticle
@@ -68,7 +69,7 @@ def learned_lines_to_strip(lines: list[str], learned: list[bool]) -> frozenset[s
     article is a re-send or update of an earlier story of the same source, and its
     paragraphs are kept (the dedup stage deals with the copy).
     """
-    long = [len(x.split()) >= CORE_MIN_WORDS for x in lines]
+    long = [word_count(" ".join(x.split())) >= CORE_MIN_WORDS for x in lines]
     pairs = list(zip(lines, learned, long, strict=True))
     core = [i for i, (_, b, lg) in enumerate(pairs) if lg and not b]
     learned_long = sum(1 for _, b, lg in pairs if lg and b)

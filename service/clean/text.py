@@ -105,7 +105,7 @@ def select_body(
         published_at, title = parsed
         lines = lines[1:]
     lines, learned = join_wrapped(lines, [is_learned(line) for line in lines])
-    words = [line.count(" ") + 1 for line in lines]  # split_lines leaves single spaces
+    words = [word_count(line) for line in lines]
     prose = [is_prose(line, n) for line, n in zip(lines, words, strict=True)]
     scores = [
         LEARNED_PENALTY if gone else line_score(line, n, p)

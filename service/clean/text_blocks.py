@@ -17,6 +17,7 @@ from service.clean.text_lines import (
     best_sums,
     is_chrome_like,
     is_short_paragraph,
+    word_count,
 )
 
 LINK_RUN = 3  # this many short unpunctuated lines in a row are a link list
@@ -92,7 +93,7 @@ def opens_author_box(lines: Sequence[str], i: int) -> bool:
         if j >= len(lines):
             return False
         bio = lines[j]
-        words = bio.count(" ") + 1
+        words = word_count(bio)
         if words >= BIO_MIN_WORDS and bio.startswith(tuple(f"{hi}{first}" for hi in _I_AM)):
             return True  # "Jane Roe" over "I'm Jane, a ...": the author introduces herself
         if words >= BIO_MIN_WORDS and bio.startswith(
@@ -280,7 +281,7 @@ def first_copies(lines: Sequence[str]) -> list[int]:
     for index, line in enumerate(lines):
         if line in seen:
             continue
-        if line.count(" ") + 1 >= REPEAT_MIN_WORDS:
+        if word_count(line) >= REPEAT_MIN_WORDS:
             seen.add(line)
         kept.append(index)
     return kept

@@ -13,8 +13,24 @@ import re
 from collections.abc import Sequence
 
 _CLOSERS = "\"'\u201d\u2019\u00bb)"  # quotes and brackets that may follow a full stop
-SENTENCE_ENDS = tuple(f".!?\u2026:;{_CLOSERS}]")  # a line ending in one of these is punctuated
-_SENTENCE_INSIDE = re.compile(f"[.!?\u2026][{_CLOSERS}]?\\s+\\S")
+_CJK_STOPS = "\u3002\uff01\uff1f\uff0e\uff61\uff1a\uff1b"  # ideographic and full-width stops
+_CJK_CLOSERS = "\u300d\u300f\uff09\u3011\u3015"  # corner and full-width brackets
+SENTENCE_ENDS = tuple(f".!?\u2026:;{_CLOSERS}]{_CJK_STOPS}{_CJK_CLOSERS}")  # ends a punctuated line
+_SENTENCE_INSIDE = re.compile(
+    f"[.!?\u2026][{_CLOSERS}]?\\s+\\S|[\u3002\uff01\uff1f][{_CJK_CLOSERS}{_CLOSERS}]?\\S"
+)  # a sentence ends inside the line: before a space, or before anything in CJK text
+# Scripts written without spaces between words: Han, kana (Chinese, Japanese) and the
+# Brahmic scripts of South-East Asia (Thai, Lao, Myanmar, Khmer; their letters, not the
+# combining vowel and tone marks). Their characters count as a fraction of a word.
+_UNSPACED_CJK = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]"
+)
+_UNSPACED_SEA = re.compile(
+    "[\u0e01-\u0e30\u0e32\u0e33\u0e40-\u0e46\u0e81-\u0eb0\u0eb2\u0eb3\u0ebd-\u0ec6"
+    "\u1000-\u102a\u1780-\u17b3]"
+)
+CJK_CHARS_PER_WORD = 2  # Chinese words average 1.5-2 characters; Japanese mixes in kana
+SEA_LETTERS_PER_WORD = 3  # a Thai word averages 3-4 letters besides its marks
 
 GOOD_MIN_WORDS = 12  # a line this long with sentence punctuation is prose
 LONG_MIN_WORDS = 25  # a line this long is prose whatever its punctuation
@@ -87,14 +103,14 @@ def join_wrapped(lines: Sequence[str], keep: Sequence[bool]) -> tuple[list[str],
     joined: dict[int, int] = {}  # a line that goes on the paragraph before: its words so far
     for i in [i for i in range(1, len(lines)) if lines[i][0].islower()]:
         prev = lines[i - 1]
-        words = joined.get(i - 1) or prev.count(" ") + 1
+        words = joined.get(i - 1) or word_count(prev)
         if (
             words >= WRAP_MIN_WORDS
             and not keep[i]
             and not keep[i - 1]
             and not prev.endswith(SENTENCE_ENDS)
         ):
-            joined[i] = words + lines[i].count(" ") + 1
+            joined[i] = words + word_count(lines[i])
     if not joined:
         return list(lines), list(keep)
     out: list[str] = []
@@ -109,8 +125,20 @@ def join_wrapped(lines: Sequence[str], keep: Sequence[bool]) -> tuple[list[str],
 
 
 def word_count(line: str) -> int:
-    """Return the number of words of a line from :func:`split_lines`."""
-    return line.count(" ") + 1  # lines come from split_lines: single spaces, no edges
+    """Return the number of words of a line from :func:`split_lines` (single spaces, no edges).
+
+    In scripts written without spaces (Chinese, Japanese, Thai, ...) a space-separated
+    token is a phrase or a whole sentence, so their characters are counted as words
+    too: ``CJK_CHARS_PER_WORD`` Han or kana characters, or ``SEA_LETTERS_PER_WORD``
+    Thai, Lao, Myanmar or Khmer letters, make one. A CJK sentence of 40 characters
+    counts 20 words, as its English translation would.
+    """
+    words = line.count(" ") + 1
+    if line.isascii():
+        return words
+    cjk = len(_UNSPACED_CJK.findall(line))
+    sea = len(_UNSPACED_SEA.findall(line))
+    return words + cjk // CJK_CHARS_PER_WORD + sea // SEA_LETTERS_PER_WORD
 
 
 def is_prose(line: str, words: int) -> bool:

@@ -3,7 +3,13 @@
 Method (chosen on ``bench/dedup.py`` evidence, see the module docstring of
 :mod:`service.dedup.stage` for the numbers):
 
-* Text is lower-cased and split into words (letters and digits, any script).
+* Text is lower-cased and split into words (letters and digits, any script). In scripts
+  written without spaces (Han, kana, Thai, Lao, Myanmar, Khmer) every character is a word
+  of its own, so shingles there are character 3-grams. The exact key of a body in those
+  scripts therefore changed in the release that made them words, while ``KEY_VERSION``
+  stayed 2: every other body keeps its key, and refusing every persisted index for it
+  would cost more than the one-off miss of an exact copy in those scripts whose original
+  was indexed before the upgrade.
   Paragraphs are the ``"\\n\\n"``-separated blocks of ``CleanArticle.body``.
 * **Exact key**: a 64-bit hash of the word-hash sequence of the whole body (each word
   hash is folded in with the MurmurHash3 64-bit finalizer, a bijective full-avalanche
@@ -59,11 +65,25 @@ _KEY_SEED = 0x243F6A8885A308D3
 _FMIX_MULTIPLIERS = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
 
 
+_SOLO_FLAG = 1 << 31  # in the character table: a word of its own (see _SOLO_RANGES)
+# Scripts written without spaces between words: every Han or kana character (Chinese,
+# Japanese) and every Thai, Lao, Myanmar or Khmer letter is a word of its own, so a
+# shingle there is three characters (character n-grams, the usual unit for these
+# scripts) instead of a whole space-free sentence. Beyond the BMP: CJK extensions B-H.
+_SOLO_RANGES = (
+    (0x0E01, 0x0E30), (0x0E32, 0x0E33), (0x0E40, 0x0E46), (0x0E81, 0x0EB0), (0x0EB2, 0x0EB3),
+    (0x0EBD, 0x0EC6), (0x1000, 0x102A), (0x1780, 0x17B3),
+    (0x3040, 0x30FF), (0x31F0, 0x31FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+)  # fmt: skip
+_SOLO_ASTRAL = (0x20000, 0x3134F)
+
+
 def _word_char_table() -> npt.NDArray[np.uint32]:
     """Return, per BMP code point, its lower-case form, or 0 if not a word character.
 
-    Code points beyond the BMP (emoji, rare scripts) all count as word characters and
-    are their own lower-case form.
+    A character that is a word on its own (:data:`_SOLO_RANGES`) also has
+    ``_SOLO_FLAG`` set. Code points beyond the BMP (emoji, rare scripts) all count as
+    word characters and are their own lower-case form.
     """
     table = np.zeros(0x10000, dtype=np.uint32)
     for codepoint in range(0x10000):
@@ -71,6 +91,9 @@ def _word_char_table() -> npt.NDArray[np.uint32]:
         if char.isalnum():
             lowered = char.lower()
             table[codepoint] = ord(lowered) if len(lowered) == 1 else codepoint
+    for first, last in _SOLO_RANGES:
+        block = table[first : last + 1]
+        block[block != 0] |= np.uint32(_SOLO_FLAG)
     return table
 
 
@@ -226,32 +249,48 @@ def _read_ucs4(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
 def _scan(text, read, table, powers_low, powers_high, bounds, marks):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Return the number of words of ``text``; fill their bounds, positions and paragraphs.
 
-    No branch depends on the text (a branch per word boundary mispredicts often): for
+    No branch depends on Latin text (a branch per word boundary mispredicts often): for
     every character the running sum of ``lowered * BASE**(position % W)`` goes to
     ``bounds[k]`` and ``paragraph << 32 | position`` to ``marks[k]``, where ``k`` counts
     the word/non-word transitions so far, so entries ``2i`` and ``2i + 1`` are where
-    word ``i`` starts and ends. ``read`` is the reader for the string's storage kind.
+    word ``i`` starts and ends. A character flagged as a word of its own (Han, kana,
+    Thai ...) next to another word character adds an end and a start at its edge
+    (``bounds`` and ``marks`` hold ``2 * len(text) + 2`` entries for that). ``read`` is
+    the reader for the string's storage kind.
     """
     n = len(text)
     wrap = (1 << _POWER_BITS) - 1
     low_mask = (1 << _LOW_BITS) - 1
     total = np.uint64(0)
     previous = np.int64(0)
+    previous_solo = np.int64(0)
     newlines = np.int64(0)
     paragraph = np.int64(0)
     transitions = np.int64(0)
     for position in range(n):
         codepoint = read(text, position)
-        lowered = np.uint64(codepoint if codepoint >= 0x10000 else table[codepoint])
+        if codepoint >= 0x10000:
+            entry = np.uint64(codepoint)
+            solo = np.int64(_SOLO_ASTRAL[0] <= codepoint <= _SOLO_ASTRAL[1])
+        else:
+            entry = np.uint64(table[codepoint])
+            solo = np.int64(entry >> np.uint64(31))
+        lowered = entry & np.uint64(_SOLO_FLAG - 1)
         word = np.int64(lowered != 0)
         bounds[transitions] = total
         marks[transitions] = (paragraph << 32) | position
         transitions += word ^ previous
+        if word & previous & (solo | previous_solo):  # end the word before, start one here
+            transitions += 1
+            bounds[transitions] = total
+            marks[transitions] = (paragraph << 32) | position
+            transitions += 1
         exponent = position & wrap
         total += lowered * (powers_low[exponent & low_mask] * powers_high[exponent >> _LOW_BITS])
         newlines = newlines + 1 if codepoint == 10 else np.int64(0)
         paragraph += newlines == 2  # the second line break of a run
         previous = word
+        previous_solo = solo & word
     bounds[transitions] = total
     marks[transitions] = (paragraph << 32) | n
     transitions += previous
@@ -269,8 +308,8 @@ def _fingerprint_kernel(text, table, powers_low, powers_high, inverses_low, inve
     :func:`_bottom_k` keeps the sketch.
     """
     n = len(text)
-    bounds = np.empty(n + 2, np.uint64)
-    marks = np.empty(n + 2, np.int64)
+    bounds = np.empty(2 * n + 2, np.uint64)
+    marks = np.empty(2 * n + 2, np.int64)
     kind = text._kind
     if kind == 1:
         words = _scan(text, _read_ucs1, table, powers_low, powers_high, bounds, marks)

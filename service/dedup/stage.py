@@ -3,7 +3,8 @@
 Exact: the canonical URL (:func:`service.dedup.urls.canonical_url`) or the normalised body
 (:func:`service.dedup.fingerprint.fingerprint_body`) was seen before.
 
-Near: bottom-k sketches of word 3-gram shingles (see :mod:`service.dedup.fingerprint`) and a
+Near: bottom-k sketches of word 3-gram shingles (character 3-grams in Chinese, Japanese and
+Thai text; see :mod:`service.dedup.fingerprint`) and a
 two-way *containment* test. An original is stored with its ``stored_anchors`` (16)
 smallest shingle hashes and posted under its ``posted_anchors`` (6) smallest plus its
 URL key; a probe looks up its ``lookup_anchors`` (32) smallest and compares its 64-hash

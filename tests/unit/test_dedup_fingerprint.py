@@ -132,12 +132,20 @@ def fmix64(value: int) -> int:
     return value ^ value >> 33
 
 
+# Han, kana, Thai, Lao, Myanmar and Khmer letters: each is a word of its own.
+SOLO = [
+    (0x0E01, 0x0E30), (0x0E32, 0x0E33), (0x0E40, 0x0E46), (0x0E81, 0x0EB0), (0x0EB2, 0x0EB3),
+    (0x0EBD, 0x0EC6), (0x1000, 0x102A), (0x1780, 0x17B3), (0x3040, 0x30FF), (0x31F0, 0x31FF),
+    (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x20000, 0x3134F),
+]  # fmt: skip
+
+
 def reference_fingerprint(text: str) -> BodyFingerprint:
     """The method of :mod:`service.dedup.fingerprint`, spelled out in slow, plain Python."""
     base, wrap, mask = 0x9E3779B97F4A7C15, 1 << 18, (1 << 64) - 1
     codepoints = list(memoryview(text.encode("utf-32-le", "replace")).cast("I"))
     words: list[tuple[int, int]] = []  # (hash, paragraph)
-    paragraph, start, total = 0, -1, 0
+    paragraph, start, total, first, solo_before = 0, -1, 0, 0, False
     for position, codepoint in enumerate([*codepoints, 0]):
         after = codepoints[position + 1] if position + 1 < len(codepoints) else 0
         before = codepoints[position - 1] if position else 0
@@ -145,6 +153,11 @@ def reference_fingerprint(text: str) -> BodyFingerprint:
         char = chr(codepoint)
         lowered = char.lower() if char.isalnum() or codepoint >= 0x10000 else ""
         letter = (ord(lowered) if len(lowered) == 1 else codepoint) if lowered else 0
+        solo = bool(letter) and any(low <= codepoint <= high for low, high in SOLO)
+        if letter and start >= 0 and (solo or solo_before):  # a word of its own starts or ends
+            words.append((total * pow(base, -(start % wrap), 1 << 64) & mask, first))
+            start = -1
+        solo_before = solo
         if letter and start < 0:
             start, total, first = position, 0, paragraph
         if letter:
@@ -170,7 +183,8 @@ def reference_fingerprint(text: str) -> BodyFingerprint:
 
 
 PIECES = [*"abcXYZ019 .,", "É", "ß", "İ", "ǅ", "Σ", "ﬁ", "٣", "中", "😀", "𝐀", "\ud800", "\r"]  # noqa: RUF001
-PIECES += ["\n", "\n\n", "\u3000", "storm", "hits", "the", "port"]
+PIECES += ["\n", "\n\n", "\u3000", "storm", "hits", "the", "port", "\u0e01", "\u0e48", "\u30ab"]
+PIECES += ["\u3002", "\U00020000", "\u0e50"]  # ideographic full stop, CJK ext. B, Thai digit
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=300).map("".join))
