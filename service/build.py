@@ -50,7 +50,9 @@ def make_stages(settings: Settings, state_dir: str) -> Stages:
         from service.enrich.stage import Enricher
 
         enricher = Enricher(
-            ner_batch_size=settings.ner_batch_size, max_chars=settings.enrich_max_chars
+            languages=settings.language_list,
+            ner_batch_size=settings.ner_batch_size,
+            max_chars=settings.enrich_max_chars,
         )
         stages.enrich = enricher
         stages.models["enrich"] = enricher.model_version

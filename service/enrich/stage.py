@@ -35,6 +35,9 @@ MAX_CHUNK_CHARS = 10_000
 so the model's working memory per text stays bounded (a 100,000-character text of short
 capitalised words took 1.4 GB; 49,000 such words take 250 MB in 10,000-character chunks,
 370 MB in 20,000)."""
+MIN_LANGUAGE_CONFIDENCE = 0.6
+"""Below it an identified language is a guess (a table of names and figures), and the
+article goes to the default model rather than to none."""
 MAX_ARTICLE_CHARS = 200_000
 """An article's budget: about 33,000 words of news, twenty times a long feature."""
 
@@ -212,6 +215,7 @@ class Enricher:
         tagger: Tagger | None = None,
         aliases: AliasTable | None = None,
         *,
+        languages: Sequence[str] = ("en",),
         max_chunk_chars: int = MAX_CHUNK_CHARS,
         max_chars: int = MAX_ARTICLE_CHARS,
         propagate: bool = True,
@@ -219,11 +223,20 @@ class Enricher:
         ner_batch_size: int = BATCH_SIZE,
     ) -> None:
         self.aliases = aliases if aliases is not None else load_shipped_aliases()
-        if tagger is None:
-            gazetteer = [(n, e.type) for e in self.aliases for n in (e.name, *e.aliases)]
-            tagger = SpacyTagger(gazetteer, batch_size=ner_batch_size)
-        self.tagger = tagger
-        self.model_version: str = tagger.model_version
+        gazetteer = [(n, e.type) for e in self.aliases for n in (e.name, *e.aliases)]
+        self.taggers: dict[str, Tagger] = {}
+        for language in dict.fromkeys(languages):
+            if tagger is not None and not self.taggers:
+                self.taggers[language] = tagger  # the given tagger serves the first language
+            else:
+                self.taggers[language] = SpacyTagger(
+                    gazetteer, batch_size=ner_batch_size, language=language
+                )
+        if not self.taggers:
+            raise ValueError("Enricher needs at least one language")
+        self.default_language = next(iter(self.taggers))
+        self.tagger = self.taggers[self.default_language]
+        self.model_version: str = ", ".join(t.model_version for t in self.taggers.values())
         self.max_chunk_chars = max_chunk_chars
         self.max_chars = max_chars
         self.propagate = propagate
@@ -232,21 +245,39 @@ class Enricher:
     def __call__(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
         """Return the articles in the same order with ``entities`` filled.
 
+        Each article goes to the model of its language; an article whose language is
+        unknown, or identified with less than ``MIN_LANGUAGE_CONFIDENCE``, goes to the first
+        configured language's. An article in a
+        language with no configured model gets no entities (``enrich_skipped="language"``,
+        ``enrich_model="none (<language>)"``): another language's model would only guess.
         An article over the budget (:meth:`over_budget`) is returned without entities and
         with ``enrich_skipped="over_budget"``: it is never tagged in part, and it can never
         take the process's memory or time.
         """
-        skipped = [self.over_budget(a) for a in articles]
-        if any(skipped):
-            kept = [a for a, over in zip(articles, skipped, strict=True) if not over]
-            tagged = iter(self._tag(kept))
-            return [
-                dataclasses.replace(a, entities=(), enrich_skipped="over_budget")
-                if over
-                else next(tagged)
-                for a, over in zip(articles, skipped, strict=True)
-            ]
-        return self._tag(articles)
+        out = list(articles)
+        groups: dict[str, list[int]] = {}
+        for index, article in enumerate(articles):
+            language = article.language or self.default_language
+            confidence = article.language_confidence
+            if confidence is not None and confidence < MIN_LANGUAGE_CONFIDENCE:
+                language = self.default_language  # a guess: the default model, not none
+            if self.over_budget(article):
+                out[index] = dataclasses.replace(article, entities=(), enrich_skipped="over_budget")
+            elif language not in self.taggers:
+                out[index] = dataclasses.replace(
+                    article,
+                    entities=(),
+                    enrich_skipped="language",
+                    enrich_model=f"none ({language})",
+                )
+            else:
+                groups.setdefault(language, []).append(index)
+        for language, indexes in groups.items():
+            tagger = self.taggers[language]
+            tagged = self._tag([articles[i] for i in indexes], tagger)
+            for index, article in zip(indexes, tagged, strict=True):
+                out[index] = dataclasses.replace(article, enrich_model=tagger.model_version)
+        return out
 
     def over_budget(self, article: CleanArticle) -> bool:
         """Say whether an article is too long to tag: by characters, or by words.
@@ -262,7 +293,7 @@ class Enricher:
             chars > self.max_chars // 4 and sum(len(t.split()) for t in texts) > self.max_chars // 4
         )
 
-    def _tag(self, articles: Sequence[CleanArticle]) -> list[CleanArticle]:
+    def _tag(self, articles: Sequence[CleanArticle], tagger: Tagger) -> list[CleanArticle]:
         texts: list[str] = []
         layout: list[tuple[list[tuple[int, int, int]], int, list[tuple[Field, str, int]]]] = []
         for article in articles:
@@ -275,7 +306,7 @@ class Enricher:
                 body_chunks.append((len(texts), offset - len(lead), len(lead)))  # context,
                 texts.append(lead + chunk)  # and no model call of their own
             layout.append((body_chunks, first, parts))
-        tagged = self.tagger.tag(texts) if texts else []
+        tagged = tagger.tag(texts) if texts else []
         enriched = []
         for article, (body_chunks, first, parts) in zip(articles, layout, strict=True):
             body_spans = [

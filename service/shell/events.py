@@ -20,7 +20,7 @@ from service.models import CleanArticle, Dateline, Entity, Mention, Origin
 from service.pipeline import Dropped, Duplicate, Outcome, Published, Rejected
 
 SCHEMA_CLEAN = "cleanwire.clean-article.v1"
-SCHEMA_CLEAN_VERSION = "1.1"  # minor versions only add fields: v1 consumers read v1.x
+SCHEMA_CLEAN_VERSION = "1.2"  # minor versions only add fields: v1 consumers read v1.x
 SCHEMA_DLQ = "cleanwire.dlq-record.v1"
 SERVICE_NAME = "cleanwire"
 
@@ -91,6 +91,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
         "published_at_raw": article.published_at_raw,
         "dateline": _dateline(article.dateline),
         "language": article.language,
+        "language_confidence": article.language_confidence,
         "entities": [_entity(e) for e in article.entities],
         "dedup": None
         if dedup is None
@@ -104,7 +105,7 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
         "provenance": {
             "service": SERVICE_NAME,
             "service_version": provenance.service_version,
-            "models": dict(provenance.models),
+            "models": _models(provenance, article),
             "source_topic": article.origin.topic,
             "source_partition": article.origin.partition,
             "source_offset": article.origin.offset,
@@ -113,6 +114,14 @@ def clean_event(article: CleanArticle, provenance: Provenance, processed_at: str
             "processed_at": processed_at,
         },
     }
+
+
+def _models(provenance: Provenance, article: CleanArticle) -> dict[str, str]:
+    """The run's model versions, with the enrich model that tagged this article (or none)."""
+    models = dict(provenance.models)
+    if article.enrich_model is not None:
+        models["enrich"] = article.enrich_model
+    return models
 
 
 def encode(obj: dict[str, Any]) -> bytes:

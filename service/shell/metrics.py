@@ -58,6 +58,16 @@ STAGE_BUCKETS = (
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
+def language_label(code: str | None) -> str:
+    """Return the bounded label of a language code: the code itself only when it is two
+    lower-case ASCII letters (ISO 639-1), so the series stay a few hundred at most."""
+    if code is None:
+        return "und"
+    return (
+        code if len(code) == 2 and code.isascii() and code.isalpha() and code.islower() else "other"
+    )
+
+
 class Metrics:
     """All collectors of one service instance, on their own registry."""
 
@@ -90,6 +100,20 @@ class Metrics:
         self.drops = Counter(
             "cleanwire_drops_total",
             "Articles empty after cleaning, by reason; each is sent to the dead-letter topic.",
+            ["reason"],
+            registry=r,
+        )
+        self.languages = Counter(
+            "cleanwire_articles_by_language_total",
+            "Clean articles published, by language: a two-letter ISO 639-1 code, 'other' for"
+            " a language without one, 'und' when unknown.",
+            ["language"],
+            registry=r,
+        )
+        self.enrich_skipped = Counter(
+            "cleanwire_enrich_skipped_total",
+            "Clean articles published without entities although enrichment ran, by reason:"
+            " language (no model for it) or over_budget.",
             ["reason"],
             registry=r,
         )
@@ -226,6 +250,11 @@ class Metrics:
             series: Any
             if isinstance(o, Published):
                 series = self.published
+                language = self.languages.labels(language_label(o.article.language))
+                tally[language] = tally.get(language, 0) + 1
+                if o.article.enrich_skipped is not None:
+                    skipped = self.enrich_skipped.labels(o.article.enrich_skipped)
+                    tally[skipped] = tally.get(skipped, 0) + 1
             elif isinstance(o, Duplicate):
                 series = self.duplicates.labels(
                     o.article.dedup.match if o.article.dedup else "exact"

@@ -46,7 +46,7 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=FormatChecker())
 
 
-CLEAN = _validator("clean-article.v1.1.json")
+CLEAN = _validator("clean-article.v1.2.json")
 DLQ = _validator("dlq-record.v1.json")
 
 

@@ -280,3 +280,32 @@ def test_article_over_budget_is_returned_untagged_and_marked() -> None:
     assert [(a.entities, a.enrich_skipped) for a in (out[0], out[2])] == [((), "over_budget")] * 2
     assert out[1].enrich_skipped is None and {e.name for e in out[1].entities} == {"Kyiv", "Moscow"}
     assert tagger.calls == [1]  # only the article within budget reached the model
+
+
+def test_articles_go_to_their_languages_model_or_to_none() -> None:
+    """An article in a language with no model is skipped whole; an unknown language goes to
+    the first configured one; each tagged article names the model that tagged it."""
+    enricher = Enricher(FakeTagger(), ALIASES, languages=("en",))
+    english = dataclasses.replace(article("Vladimir Putin visited Moscow.", id="en"), language="en")
+    german = dataclasses.replace(article("Vladimir Putin besuchte Moskau.", id="de"), language="de")
+    unknown = article("Vladimir Putin visited Moscow.", id="unknown")
+    out = enricher([german, english, unknown])
+    assert [a.id for a in out] == ["de", "en", "unknown"]
+    assert out[0].entities == () and out[0].enrich_skipped == "language"
+    assert out[0].enrich_model == "none (de)"
+    for tagged in out[1:]:
+        assert tagged.enrich_model == "fake-1" and tagged.enrich_skipped is None
+        assert {e.name for e in tagged.entities} >= {"Vladimir Putin", "Moscow"}
+
+
+def test_an_uncertain_language_goes_to_the_default_model() -> None:
+    """A guess below the routing confidence (a table of names and figures read as French) is
+    tagged by the first language's model rather than left without entities."""
+    enricher = Enricher(FakeTagger(), ALIASES, languages=("en",))
+    table = dataclasses.replace(
+        article("Vladimir Putin 1,200,000 Moscow 09/05/96"), language="fr", language_confidence=0.52
+    )
+    sure = dataclasses.replace(table, id="sure", language_confidence=0.97)
+    uncertain, certain = enricher([table, sure])
+    assert uncertain.enrich_model == "fake-1" and uncertain.entities
+    assert certain.enrich_skipped == "language" and certain.entities == ()

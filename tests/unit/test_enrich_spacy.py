@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+import orjson
 import pytest
 
+from service.clean.rules import load_rules
+from service.clean.stage import Cleaner
 from service.enrich.ner import SpacyTagger
 from service.enrich.stage import Enricher
-from service.models import CleanArticle, Origin
+from service.models import CleanArticle, Origin, RawArticle
 
 BODY = (
     "MOSCOW\n\nRussian President Vladimir Putin met officials of the World Health "
@@ -67,3 +73,61 @@ def test_batch_size_changes_memory_not_results(enricher: Enricher) -> None:
     assert default == 2
     assert results[0] == results[1] == results[2]
     assert any(spans for spans in results[0])
+
+
+MULTILINGUAL = Path(__file__).resolve().parents[1] / "data" / "multilingual_articles.jsonl"
+
+
+@pytest.fixture(scope="module")
+def bilingual() -> Enricher:
+    return Enricher(languages=("en", "fr"))
+
+
+def _multilingual_articles() -> list[tuple[dict[str, Any], CleanArticle]]:
+    """The literal test articles (French, German, Spanish, Russian, Chinese), cleaned as text."""
+    cleaner = Cleaner(load_rules())
+    out = []
+    for line in MULTILINGUAL.read_bytes().splitlines():
+        row = orjson.loads(line)
+        raw = RawArticle(
+            id=row["id"], url=f"https://news.example/{row['id']}", source="news.example",
+            origin=Origin("raw", 0, 0), text=row["text"], title=row["title"],
+        )  # fmt: skip
+        cleaned = cleaner(raw)
+        assert isinstance(cleaned, CleanArticle)
+        out.append((row, cleaned))
+    return out
+
+
+def test_no_english_model_entities_on_articles_in_other_languages(bilingual: Enricher) -> None:
+    """German, Spanish, Russian and Chinese articles get no entities (no model for them) and
+    say why; French ones are tagged by the French model; none goes to the English model."""
+    rows = _multilingual_articles()
+    assert {row["lang"] for row, _ in rows} == {"fr", "de", "es", "ru", "zh"}
+    out = bilingual([article for _, article in rows])
+    for (row, article), tagged in zip(rows, out, strict=True):
+        assert article.language == row["lang"], row["id"]
+        if row["lang"] == "fr":
+            assert tagged.enrich_model == "fr_core_news_sm-3.8.0"
+            assert tagged.enrich_skipped is None and len(tagged.entities) >= 5
+        else:
+            assert tagged.entities == (), row["id"]
+            assert tagged.enrich_skipped == "language"
+            assert tagged.enrich_model == f"none ({row['lang']})"
+
+
+def test_french_entities_are_found_with_canonical_names(bilingual: Enricher) -> None:
+    """Most gold people, organisations and places of the French articles are found, and an
+    acronym the text defines joins its long form ("BCE" -> "Banque centrale européenne")."""
+    rows = [(row, a) for row, a in _multilingual_articles() if row["lang"] == "fr"]
+    out = bilingual([article for _, article in rows])
+    found = gold = 0
+    for (row, _), tagged in zip(rows, out, strict=True):
+        names = {m.text for e in tagged.entities for m in e.mentions} | {
+            e.name for e in tagged.entities
+        }
+        gold += len(row["entities"])
+        found += sum(entity["text"] in names for entity in row["entities"])
+    assert found >= 0.75 * gold, f"{found}/{gold}"
+    bce = [e for a in out for e in a.entities if "BCE" in {m.text for m in e.mentions}]
+    assert [e.name for e in bce] == ["Banque centrale européenne"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from prometheus_client import CollectorRegistry
 
 from service.errors import InvalidEvent
@@ -78,3 +80,28 @@ def test_empty_article_counts_once_as_a_drop_not_as_an_invalid_dlq_record() -> N
         if sample.name.endswith("_total")
     )
     assert outcomes == registry.get_sample_value("cleanwire_records_consumed_total") == 4
+
+
+def test_published_articles_are_counted_by_language_with_a_bounded_label() -> None:
+    """Two-letter codes are labels; a longer code is 'other', no language 'und'; articles
+    published without entities are counted by why."""
+    metrics = Metrics(CollectorRegistry())
+    languages = ["fr", "fr", "de", "ceb", None]
+    batch: list[Outcome] = [
+        Published(dataclasses.replace(_article(), language=code)) for code in languages
+    ]
+    batch.append(
+        Published(dataclasses.replace(_article(), language="de", enrich_skipped="language"))
+    )
+    batch.append(Duplicate(dataclasses.replace(_article("near"), language="fr")))
+    metrics.count(batch)
+
+    def value(name: str, **labels: str) -> float | None:
+        return metrics.registry.get_sample_value(name, labels)
+
+    assert value("cleanwire_articles_by_language_total", language="fr") == 2
+    assert value("cleanwire_articles_by_language_total", language="de") == 2
+    assert value("cleanwire_articles_by_language_total", language="other") == 1
+    assert value("cleanwire_articles_by_language_total", language="und") == 1
+    assert value("cleanwire_enrich_skipped_total", reason="language") == 1
+    assert value("cleanwire_articles_published_total") == 6

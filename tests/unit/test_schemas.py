@@ -26,7 +26,7 @@ def validator(name: str) -> Draft202012Validator:
 
 
 RAW = validator("raw-article.v1.json")
-CLEAN = validator("clean-article.v1.1.json")
+CLEAN = validator("clean-article.v1.2.json")
 DLQ = validator("dlq-record.v1.json")
 PROV = Provenance("1.2.3", (("enrich", "en_core_web_sm-3.8.0"),))
 
@@ -104,3 +104,20 @@ def test_raw_schema_and_parser_agree(obj: dict[str, Any]) -> None:
     except InvalidEvent:
         accepted = False
     assert accepted == RAW.is_valid(obj), obj
+
+
+def test_language_fields_and_a_language_skip_match_schema() -> None:
+    """language_confidence, enrich_skipped=language and the per-article enrich model validate."""
+    article = CleanArticle(
+        id="a", url="https://x.org/a", source="x.org", origin=Origin("raw", 0, 1), body="Hallo.",
+        language="de", language_confidence=0.97, enrich_skipped="language",
+        enrich_model="none (de)",
+    )  # fmt: skip
+    event = roundtrip(clean_event(article, PROV, "2026-01-01T00:00:00Z"))
+    assert not list(CLEAN.iter_errors(event))
+    assert event["schema_version"] == "1.2"
+    assert (event["language"], event["language_confidence"]) == ("de", 0.97)
+    assert event["provenance"]["models"]["enrich"] == "none (de)"
+    assert event["provenance"]["enrich_skipped"] == "language"
+    event["language_confidence"] = 1.5
+    assert list(CLEAN.iter_errors(event)), "a confidence over 1 must not validate"
