@@ -173,16 +173,11 @@ def main() -> None:
             for stories in clusters.values()
             if len(stories) > 1 and len({template_of[s] for s in stories} - {None}) >= 1
         )
+        original = {s: c for (_, s, k), c in zip(stream, predicted, strict=True) if k == "original"}
         missed = Counter(
             kind
-            for (art, story, kind), cluster in zip(stream, predicted, strict=True)
-            if kind != "original"
-            and cluster
-            != next(
-                c
-                for (a, s, k), c in zip(stream, predicted, strict=True)
-                if s == story and k == "original"
-            )
+            for (_, story, kind), cluster in zip(stream, predicted, strict=True)
+            if kind != "original" and cluster != original[story]
         )
         print(
             f"round {round_number} (seed {args.seed + round_number}): {len(stream)} articles "

@@ -18,6 +18,7 @@ from typing import Literal
 
 from service.clean.frontmatter import FrontMatter, lift_from_body, read_front_matter
 from service.clean.html import PageMeta, clean_html
+from service.clean.language import MAX_CHARS as MAX_LANGUAGE_CHARS
 from service.clean.language import declared_language, detect_language
 from service.clean.learned import LineStatsStore, line_key
 from service.clean.rules import Rules, SourceRules
@@ -181,8 +182,9 @@ class Cleaner:
             cleaned.published_at,
             pub_date(dateline.iso_date if dateline else None),
         )
+        head = body[:MAX_LANGUAGE_CHARS]  # identification reads no further: copy no more
         language, confidence = article_language(
-            f"{front.title}\n{body}" if front.title else body, raw.language or meta.language
+            f"{front.title}\n{head}" if front.title else head, raw.language or meta.language
         )
         return CleanArticle(
             id=raw.id,

@@ -28,6 +28,11 @@ def _article(match: str | None = None, size: int = 100) -> CleanArticle:
     )  # fmt: skip
 
 
+def sample(metrics: Metrics, name: str, **labels: str) -> float | None:
+    """The value of one series of ``metrics``, or None when it has no sample."""
+    return metrics.registry.get_sample_value(name, labels)
+
+
 def test_count_tallies_outcomes_by_kind_and_reason() -> None:
     """Each outcome increments its kind's series by reason or match, and the byte totals."""
     metrics = Metrics(CollectorRegistry())
@@ -43,18 +48,15 @@ def test_count_tallies_outcomes_by_kind_and_reason() -> None:
     metrics.count(batch)
     metrics.count(batch[:1])
 
-    def value(name: str, **labels: str) -> float | None:
-        return metrics.registry.get_sample_value(name, labels)
-
-    assert value("cleanwire_records_consumed_total") == 8
-    assert value("cleanwire_articles_published_total") == 3
-    assert value("cleanwire_duplicates_total", match="near") == 2
-    assert value("cleanwire_duplicates_total", match="url") == 1
-    assert value("cleanwire_duplicates_total", match="exact") == 0
-    assert value("cleanwire_dlq_records_total", reason="not_json") == 1
-    assert value("cleanwire_drops_total", reason="empty_after_cleaning") == 1
-    assert value("cleanwire_clean_input_bytes_total") == 500
-    assert value("cleanwire_clean_stripped_bytes_total") == 125
+    assert sample(metrics, "cleanwire_records_consumed_total") == 8
+    assert sample(metrics, "cleanwire_articles_published_total") == 3
+    assert sample(metrics, "cleanwire_duplicates_total", match="near") == 2
+    assert sample(metrics, "cleanwire_duplicates_total", match="url") == 1
+    assert sample(metrics, "cleanwire_duplicates_total", match="exact") == 0
+    assert sample(metrics, "cleanwire_dlq_records_total", reason="not_json") == 1
+    assert sample(metrics, "cleanwire_drops_total", reason="empty_after_cleaning") == 1
+    assert sample(metrics, "cleanwire_clean_input_bytes_total") == 500
+    assert sample(metrics, "cleanwire_clean_stripped_bytes_total") == 125
 
 
 def test_empty_article_counts_once_as_a_drop_not_as_an_invalid_dlq_record() -> None:
@@ -96,12 +98,9 @@ def test_published_articles_are_counted_by_language_with_a_bounded_label() -> No
     batch.append(Duplicate(dataclasses.replace(_article("near"), language="fr")))
     metrics.count(batch)
 
-    def value(name: str, **labels: str) -> float | None:
-        return metrics.registry.get_sample_value(name, labels)
-
-    assert value("cleanwire_articles_by_language_total", language="fr") == 2
-    assert value("cleanwire_articles_by_language_total", language="de") == 2
-    assert value("cleanwire_articles_by_language_total", language="other") == 1
-    assert value("cleanwire_articles_by_language_total", language="und") == 1
-    assert value("cleanwire_enrich_skipped_total", reason="language") == 1
-    assert value("cleanwire_articles_published_total") == 6
+    assert sample(metrics, "cleanwire_articles_by_language_total", language="fr") == 2
+    assert sample(metrics, "cleanwire_articles_by_language_total", language="de") == 2
+    assert sample(metrics, "cleanwire_articles_by_language_total", language="other") == 1
+    assert sample(metrics, "cleanwire_articles_by_language_total", language="und") == 1
+    assert sample(metrics, "cleanwire_enrich_skipped_total", reason="language") == 1
+    assert sample(metrics, "cleanwire_articles_published_total") == 6
