@@ -14,13 +14,10 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.structs import OffsetAndMetadata
@@ -30,37 +27,6 @@ from service.shell.offsets import committed_offset
 SERVICES = Path(__file__).resolve().parents[2] / "scripts" / "services.sh"
 PARTITIONS = 100
 COMMITS = 600
-
-
-def _free_pair() -> int:
-    """A port whose successor (the controller port) is free too."""
-    for _ in range(50):
-        with socket.socket() as a:
-            a.bind(("127.0.0.1", 0))
-            port = int(a.getsockname()[1])
-            with socket.socket() as b:
-                try:
-                    b.bind(("127.0.0.1", port + 1))
-                except OSError:
-                    continue
-        return port
-    raise RuntimeError("no free port pair")
-
-
-@pytest.fixture
-def broker(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    port = _free_pair()
-    env = {
-        **os.environ,
-        "CLEANWIRE_KAFKA_PORT": str(port),
-        "CLEANWIRE_SERVICES_DIR": str(tmp_path / "services"),
-        "CLEANWIRE_KAFKA_START_TIMEOUT": "180",
-    }
-    subprocess.run([str(SERVICES), "start", "kafka"], env=env, check=True)
-    try:
-        yield f"127.0.0.1:{port}", env
-    finally:
-        subprocess.run([str(SERVICES), "stop", "kafka"], env=env, check=False)
 
 
 async def test_committed_offset_survives_a_coordinator_reload(
