@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import IllegalOperation, KafkaError
 
 from service.settings import Settings
 from service.shell import logs
@@ -61,6 +62,12 @@ async def commit_transaction(
     Raises KafkaError when the transaction fails and TimeoutError when it is still
     pending after :data:`TRANSACTION_DEADLINE_S` (its outcome is then unknown: the caller
     settles it by recreating the producer).
+
+    A transaction can also fail between two sends: ``send`` waits for topic metadata
+    (during a broker outage, for seconds), and meanwhile the producer's sender may learn
+    that the producer was fenced and end the transaction. The next ``send`` then raises
+    aiokafka's IllegalOperation, which is not a KafkaError; it is raised here as
+    :class:`TransactionAborted`, a KafkaError, like any other failed transaction.
     """
 
     async def transaction() -> None:
@@ -69,7 +76,14 @@ async def commit_transaction(
                 await producer.send(topic, value, key=key, headers=headers)
             await producer.send_offsets_to_transaction({tp: next_offset}, group_id)
 
-    await asyncio.wait_for(transaction(), TRANSACTION_DEADLINE_S)
+    try:
+        await asyncio.wait_for(transaction(), TRANSACTION_DEADLINE_S)
+    except IllegalOperation as exc:
+        raise TransactionAborted(f"partition {tp.partition}: {exc}") from exc
+
+
+class TransactionAborted(KafkaError):  # type: ignore[misc]
+    """The producer's transaction ended before its commit (fenced, or in error)."""
 
 
 async def send_then_commit(
@@ -93,7 +107,8 @@ async def send_then_commit(
 
 
 async def discard(producer: AIOKafkaProducer | None, deadline_s: float) -> None:
-    """Stop a producer being replaced; its errors no longer matter (it is fenced next).
+    """Stop a producer being replaced (it is fenced next) or shut down; its errors no
+    longer matter, and it gets ``deadline_s``.
 
     During a broker outage aiokafka's ``stop()`` can fail in many ways (a closed
     transport's RuntimeError among them), and none of them may crash the service.
