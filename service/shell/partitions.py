@@ -53,11 +53,11 @@ class Partitions:
         self._generations = itertools.count()
         self.stopping = asyncio.Event()
 
-    async def stop_producers(self) -> None:
-        """Stop every partition's producer (at shutdown)."""
-        for producer in self.producers.values():
-            await producer.stop()
+    async def stop_producers(self, deadline_s: float) -> None:
+        """Stop every partition's producer (at shutdown), together, each within ``deadline_s``."""
+        producers = list(self.producers.values())
         self.producers.clear()
+        await asyncio.gather(*(discard(p, deadline_s) for p in producers))
 
     async def restart(self, tp: TopicPartition) -> None:
         """Recreate the partition's producer (settling its transaction), rewind to the commit."""
