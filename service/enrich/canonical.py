@@ -32,6 +32,15 @@ _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
 _TRAILING_NON_NAME = re.compile(r"(?:\s+(?:[^\w\s]*\d[^\sA-Za-z]*|[a-z][a-z]+))+$")
 _SPAN_BREAK = re.compile(r"\s*\n\s*|\s+[-\u2013\u2014]+\s+")
 _MINOR_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "to", "de", "&"})
+_NOT_NAME_WORDS = (
+    "soccer football cricket baseball basketball hockey rugby tennis golf athletics cycling "
+    "boxing swimming skiing sailing rowing squash badminton volleyball handball motorsport "
+    "gmt utc est edt cst cdt pst pdt bst cet cest rbi rbis era pct"
+)
+_NOT_NAME_PHRASES = ("motor racing", "rugby union", "rugby league", "ice hockey", "horse racing")
+NOT_NAMES = frozenset((*_NOT_NAME_WORDS.split(), *_NOT_NAME_PHRASES))
+"""Words the model takes for names when a headline or table shouts them: sports (the
+"SOCCER -" slug of a sports story), time zones and table headings. Never an entity."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +111,8 @@ def tidy_span(text: str, span: TaggedSpan) -> TaggedSpan | None:
         if (start, end) == before:
             break
     if end <= start or not any(ch.isalnum() for ch in text[start:end]):
+        return None
+    if text[start:end].casefold() in NOT_NAMES:
         return None
     return TaggedSpan(start, end, span.type)
 

@@ -27,6 +27,7 @@ from service.enrich.canonical import (
 )
 from service.enrich.front import FrontSpan, add_front_mentions, author_spans, dateline_spans
 from service.enrich.ner import BATCH_SIZE, SpacyTagger
+from service.enrich.orgs import mark_organisations
 from service.enrich.salience import rank_entities
 from service.models import CleanArticle, Entity, EntityType, Field
 
@@ -315,6 +316,7 @@ class Enricher:
                 for s in tagged[index]
                 if lead <= s.start < s.end <= len(texts[index])
             ]
+            body_spans = mark_organisations(article.body, body_spans, self._is_country)
             kinds = repeat_kinds(article.body, body_spans) if self.propagate else {}
             front_spans = [
                 FrontSpan(name, text, s)
@@ -346,6 +348,10 @@ class Enricher:
         title_names = {name for name, f in named if f.field == "title"}
         ranked = rank_entities(body, resolved, title_names)
         return add_front_mentions(ranked, named, self.aliases, self.single_word_people)
+
+    def _is_country(self, name: str) -> bool:
+        entry = self.aliases.lookup(name, "LOC")
+        return entry is not None and entry.type == "LOC"
 
     def _front_name(self, front: FrontSpan, resolved: Sequence[ResolvedEntity]) -> str:
         surface = front.text[front.span.start : front.span.end]

@@ -50,10 +50,15 @@ def tidied(text: str, kind: EntityType = "PERSON") -> str | None:
         ("Interfax news agency", "ORG", "Interfax"),
         ('"Reuters",', "ORG", "Reuters"),
         ("al-Qaeda", "ORG", "al-Qaeda"),
+        ("SOCCER", "ORG", None),
+        ("Motor Racing", "ORG", None),
+        ("GMT", "ORG", None),
+        ("RBI", "ORG", None),
     ],
 )
-def test_tidy_span_trims_to_the_name(raw: str, kind: EntityType, expected: str) -> None:
-    """Boundaries lose articles, honorifics, possessives, brackets, numbers, punctuation."""
+def test_tidy_span_trims_to_the_name(raw: str, kind: EntityType, expected: str | None) -> None:
+    """Boundaries lose articles, honorifics, possessives, brackets, numbers, punctuation; a
+    sport's name, a time zone or a table heading is no entity at all."""
     assert tidied(raw, kind) == expected
 
 

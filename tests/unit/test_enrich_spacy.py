@@ -131,3 +131,27 @@ def test_french_entities_are_found_with_canonical_names(bilingual: Enricher) -> 
     assert found >= 0.75 * gold, f"{found}/{gold}"
     bce = [e for a in out for e in a.entities if "BCE" in {m.text for m in e.mentions}]
     assert [e.name for e in bce] == ["Banque centrale européenne"]
+
+
+def test_clubs_named_after_places_are_organisations_in_a_results_story(
+    enricher: Enricher,
+) -> None:
+    """The model reads "Leeds" as the city; the results table and the match report say it is
+    a club, and every mention follows. The country (a national side) stays a place."""
+    body = (
+        "Leeds beat Sheffield Wednesday in the league on Saturday, their third win of the "
+        "season, while Derby drew with Everton.\n\n"
+        "Results:\nLeeds 2 Sheffield Wednesday 0\nDerby 1 Everton 1\nScotland 1 Wales 0\n\n"
+        "The Leeds manager said the club would not sell its striker."
+    )
+    article = CleanArticle(
+        id="s", url="https://x.test/s", source="x", origin=Origin("raw", 0, 0), body=body
+    )
+    [out] = enricher([article])
+    types = {e.name: e.type for e in out.entities}
+    assert types["Leeds"] == "ORG"
+    assert types["Everton"] == "ORG"
+    assert types["Derby"] == "ORG"
+    assert types.get("Scotland", "LOC") == "LOC"
+    leeds = next(e for e in out.entities if e.name == "Leeds")
+    assert leeds.count == 3
