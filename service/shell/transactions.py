@@ -19,6 +19,7 @@ from service.settings import Settings
 from service.shell import logs
 from service.shell.client import client_options
 from service.shell.events import Output
+from service.shell.partitioner import Murmur2Partitioner
 
 log = logs.get("cleanwire.kafka")
 TRANSACTION_DEADLINE_S = 30.0  # a commit still pending after this has an unknown outcome
@@ -46,6 +47,7 @@ def make_producer(settings: Settings, transactional_id: str | None) -> AIOKafkaP
         max_request_size=max(settings.max_record_bytes * 2, 1024**2), linger_ms=5,
         max_batch_size=BATCH_BYTES,
         retry_backoff_ms=RETRY_BACKOFF_MS,
+        partitioner=Murmur2Partitioner(),  # aiokafka's partitions, hashed in compiled code
         **client_options(settings),
     )  # fmt: skip
 
