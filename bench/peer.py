@@ -13,6 +13,10 @@ exactly-once = one transactional producer per input partition committing the par
 outputs and offsets in one transaction, partitions committed concurrently; at-least-once =
 send all, await the acks, commit).
 
+MODE ``json``: the same passthrough, but each value is decoded with ``orjson.loads`` and
+re-encoded with ``orjson.dumps`` on the way: the transport limit of any service that reads
+JSON events, which every one must.
+
 MODE ``naive``: what a team would glue together by hand, per document and in the event loop:
 ``trafilatura.extract`` for HTML (text events as they are), a datasketch ``MinHashLSH``
 (128 permutations, threshold 0.8) over word 3-gram shingles for dedup, the full spaCy
@@ -34,12 +38,14 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.abc import ConsumerRebalanceListener
 
+from service.shell.partitioner import Murmur2Partitioner
+
 Transform = Callable[[Any], tuple[str, bytes | None, bytes]]
 
 
 def _args(argv: Sequence[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("mode", choices=("passthrough", "naive"))
+    ap.add_argument("mode", choices=("passthrough", "json", "naive"))
     ap.add_argument("--raw-topic", required=True)
     ap.add_argument("--out-topic", required=True)
     ap.add_argument("--dup-topic", default="")
@@ -59,8 +65,9 @@ def _producer(a: argparse.Namespace, transactional_id: str | None) -> AIOKafkaPr
     return AIOKafkaProducer(
         bootstrap_servers=a.bootstrap_servers, transactional_id=transactional_id,
         enable_idempotence=True, acks="all", max_request_size=4 * 1024**2, linger_ms=5,
-        max_batch_size=1024**2,  # as cleanwire's producers (service/shell/kafka.py BATCH_BYTES)
-        retry_backoff_ms=20,  # as cleanwire's producers (service/shell/kafka.py RETRY_BACKOFF_MS)
+        max_batch_size=1024**2,  # as cleanwire's producers (service/shell/transactions.py BATCH_BYTES)
+        retry_backoff_ms=20,  # as cleanwire's producers (service/shell/transactions.py RETRY_BACKOFF_MS)
+        partitioner=Murmur2Partitioner(),  # as cleanwire's producers (compiled murmur2)
     )  # fmt: skip
 
 
@@ -106,6 +113,7 @@ class Loop:
 
     def __init__(self, a: argparse.Namespace, transform: Transform | None) -> None:
         self.a = a
+        self.reencode = a.mode == "json"
         self.eos = a.delivery == "exactly_once"
         self.transform = transform
         self.consumer = AIOKafkaConsumer(
@@ -134,6 +142,11 @@ class Loop:
 
     async def outputs(self, msgs: list[Any]) -> list[tuple[str, bytes | None, bytes, list[Any]]]:
         if self.transform is None:
+            if self.reencode:
+                return [
+                    (self.a.out_topic, m.key, orjson.dumps(orjson.loads(m.value)), list(m.headers or ()))
+                    for m in msgs
+                ]  # fmt: skip
             return [(self.a.out_topic, m.key, m.value, list(m.headers or ())) for m in msgs]
         out: list[tuple[str, bytes | None, bytes, list[Any]]] = []
         for m in msgs:
