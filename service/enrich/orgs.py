@@ -40,6 +40,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 
 from service.enrich.canonical import TaggedSpan
+from service.models import EntityType
 
 _WORD = r"(?<![\w.'\u2019-])[A-Z][\w.'\u2019&]*(?:-[A-Z][\w.'\u2019&]*)*(?![\w-])"
 _JOINER = r"(?:'s|\u2019s|of|de|del|da|do|la|le|du|van|von|&)"
@@ -258,18 +259,33 @@ def _occurrences(text: str, forms: Iterable[str]) -> Iterable[tuple[int, int]]:
                 break
 
 
+def _whole(surface: str) -> bool:
+    """Say whether a tagged span reads as one name: brackets balanced, on one line (the
+    tagger's "Trine Hattestad (Norway" is a name and half its table cell)."""
+    return surface.count("(") == surface.count(")") and "\n" not in surface
+
+
 def mark_organisations(
     text: str, spans: Sequence[TaggedSpan], is_country: Callable[[str], bool]
 ) -> list[TaggedSpan]:
-    """Return ``spans`` with every mention of a team, company or medium in ``text`` ORG.
-
-    A mention replaces the spans inside it ("Sheffield" LOC within "Sheffield United");
-    a longer span around it ("Surrey County Cricket Club") is kept as it is. The shouted
-    spelling of a name longer than three letters counts too ("KENT").
-    """
+    """Return ``spans`` with every mention of a team, company or medium in ``text`` ORG
+    (see :func:`retype_mentions`)."""
     names = team_names(text, spans, is_country) | company_names(text, spans, is_country)
     if not names:
         return list(spans)
+    return retype_mentions(text, spans, names, "ORG")
+
+
+def retype_mentions(
+    text: str, spans: Sequence[TaggedSpan], names: Iterable[str], kind: EntityType
+) -> list[TaggedSpan]:
+    """Return ``spans`` with every whole-word mention of ``names`` in ``text`` of ``kind``.
+
+    A mention replaces the spans inside it ("Sheffield" LOC within "Sheffield United");
+    a longer span around it ("Surrey County Cricket Club") is kept as it is, unless that
+    span runs across a bracket or a line. The shouted
+    spelling of a name longer than three letters counts too ("KENT").
+    """
     forms = set(names) | {n.upper() for n in names if len(n) > 3}
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     starts = [s.start for s in ordered]
@@ -281,9 +297,10 @@ def mark_organisations(
             holder >= 0
             and ordered[holder].end >= end
             and (ordered[holder].end - ordered[holder].start > end - start)
+            and _whole(text[ordered[holder].start : ordered[holder].end])
         ):
             continue  # a longer name holds it
-        added.append(TaggedSpan(start, end, "ORG"))
+        added.append(TaggedSpan(start, end, kind))
         taken[start:end] = b"\x01" * (end - start)
     kept = [s for s in ordered if taken.find(1, s.start, s.end) < 0]
     return sorted([*kept, *added], key=lambda s: (s.start, s.end))

@@ -28,6 +28,7 @@ from service.enrich.canonical import (
 from service.enrich.front import FrontSpan, add_front_mentions, author_spans, dateline_spans
 from service.enrich.ner import BATCH_SIZE, SpacyTagger
 from service.enrich.orgs import mark_organisations
+from service.enrich.people import mark_people
 from service.enrich.salience import rank_entities
 from service.models import CleanArticle, Entity, EntityType, Field
 
@@ -317,6 +318,7 @@ class Enricher:
                 if lead <= s.start < s.end <= len(texts[index])
             ]
             body_spans = mark_organisations(article.body, body_spans, self._is_country)
+            body_spans = mark_people(article.body, body_spans, self._is_country)
             kinds = repeat_kinds(article.body, body_spans) if self.propagate else {}
             front_spans = [
                 FrontSpan(name, text, s)
