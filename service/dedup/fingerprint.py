@@ -231,22 +231,23 @@ def _bottom_k(hashes, paragraphs, words):  # type: ignore[no-untyped-def]  # pra
 
 
 @numba.njit(inline="always")
-def _read_ucs1(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
-    return np.uint32(deref_uint8(text._data, index))  # type: ignore[call-arg]
+def _read(text, kind, index):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return the code point at ``index`` of a string stored ``kind`` bytes a character.
 
-
-@numba.njit(inline="always")
-def _read_ucs2(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
-    return np.uint32(deref_uint16(text._data, index))  # type: ignore[call-arg]
-
-
-@numba.njit(inline="always")
-def _read_ucs4(text, index):  # type: ignore[no-untyped-def]  # pragma: no cover
+    ``kind`` is the same for every character of a string, so the branch is always
+    predicted (LLVM hoists it out of the loop). A reader passed in as a function would
+    save it, but numba then embeds the reader's address in the compiled code and refuses
+    to cache it.
+    """
+    if kind == 1:
+        return np.uint32(deref_uint8(text._data, index))  # type: ignore[call-arg]
+    if kind == 2:
+        return np.uint32(deref_uint16(text._data, index))  # type: ignore[call-arg]
     return np.uint32(deref_uint32(text._data, index))  # type: ignore[call-arg]
 
 
 @numba.njit(cache=True, nogil=True)
-def _scan(text, read, table, powers_low, powers_high, bounds, marks):  # type: ignore[no-untyped-def]  # pragma: no cover
+def _scan(text, kind, table, powers_low, powers_high, bounds, marks):  # type: ignore[no-untyped-def]  # pragma: no cover
     """Return the number of words of ``text``; fill their bounds, positions and paragraphs.
 
     No branch depends on Latin text (a branch per word boundary mispredicts often): for
@@ -255,8 +256,8 @@ def _scan(text, read, table, powers_low, powers_high, bounds, marks):  # type: i
     the word/non-word transitions so far, so entries ``2i`` and ``2i + 1`` are where
     word ``i`` starts and ends. A character flagged as a word of its own (Han, kana,
     Thai ...) next to another word character adds an end and a start at its edge
-    (``bounds`` and ``marks`` hold ``2 * len(text) + 2`` entries for that). ``read`` is
-    the reader for the string's storage kind.
+    (``bounds`` and ``marks`` hold ``2 * len(text) + 2`` entries for that). ``kind`` is
+    the string's storage kind (bytes a character).
     """
     n = len(text)
     wrap = (1 << _POWER_BITS) - 1
@@ -268,7 +269,7 @@ def _scan(text, read, table, powers_low, powers_high, bounds, marks):  # type: i
     paragraph = np.int64(0)
     transitions = np.int64(0)
     for position in range(n):
-        codepoint = read(text, position)
+        codepoint = _read(text, kind, position)
         if codepoint >= 0x10000:
             entry = np.uint64(codepoint)
             solo = np.int64(_SOLO_ASTRAL[0] <= codepoint <= _SOLO_ASTRAL[1])
@@ -310,13 +311,7 @@ def _fingerprint_kernel(text, table, powers_low, powers_high, inverses_low, inve
     n = len(text)
     bounds = np.empty(2 * n + 2, np.uint64)
     marks = np.empty(2 * n + 2, np.int64)
-    kind = text._kind
-    if kind == 1:
-        words = _scan(text, _read_ucs1, table, powers_low, powers_high, bounds, marks)
-    elif kind == 2:
-        words = _scan(text, _read_ucs2, table, powers_low, powers_high, bounds, marks)
-    else:
-        words = _scan(text, _read_ucs4, table, powers_low, powers_high, bounds, marks)
+    words = _scan(text, text._kind, table, powers_low, powers_high, bounds, marks)
     wrap = (1 << _POWER_BITS) - 1
     low_mask = (1 << _LOW_BITS) - 1
     hashes = np.empty(words, np.uint64)

@@ -7,6 +7,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
+from service.dedup import fingerprint
 from service.dedup.fingerprint import SKETCH_SIZE, BodyFingerprint, fingerprint_body, url_key
 from tests.store_contract import body
 
@@ -16,6 +17,17 @@ def test_exact_key_ignores_case_punctuation_and_spacing() -> None:
     first = fingerprint_body("The Mayor said: “Repairs start Monday.”\n\nFine.")
     second = fingerprint_body("the mayor said repairs start monday fine")
     assert first.body_key == second.body_key != 0
+
+
+def test_compiled_kernels_hold_no_process_addresses() -> None:
+    """The kernels can be cached on disk: their machine code embeds no object address of
+    this process (numba would refuse to cache it, warn, and compile again at each start)."""
+    for text in ("latin words", "caf\u00e9 \u2014 dash", "\U0001f600 emoji"):
+        fingerprint_body(text)  # one string of each storage kind
+    kernel = fingerprint._fingerprint_kernel  # compiled, or loaded from the disk cache
+    assert kernel.overloads
+    for compiled in kernel.overloads.values():
+        assert not compiled.library.has_dynamic_globals
 
 
 def test_exact_key_changes_with_one_word() -> None:
