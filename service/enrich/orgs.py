@@ -259,10 +259,18 @@ def _occurrences(text: str, forms: Iterable[str]) -> Iterable[tuple[int, int]]:
                 break
 
 
+_FIGURE = re.compile(r"(?<!\S)\d[\d.,:/-]*(?!\S)")
+
+
 def _whole(surface: str) -> bool:
-    """Say whether a tagged span reads as one name: brackets balanced, on one line (the
-    tagger's "Trine Hattestad (Norway" is a name and half its table cell)."""
-    return surface.count("(") == surface.count(")") and "\n" not in surface
+    """Say whether a tagged span reads as one name: brackets balanced, on one line, no
+    figure standing as a word of its own (the tagger's "Trine Hattestad (Norway" is a name
+    and half its table cell; "Newport 29 Caerphilly 10" is a result line)."""
+    return (
+        surface.count("(") == surface.count(")")
+        and "\n" not in surface
+        and not _FIGURE.search(surface)
+    )
 
 
 def mark_organisations(

@@ -91,6 +91,23 @@ def test_a_longer_name_around_a_team_is_kept() -> None:
     assert sum(1 for s in marked if text[s.start : s.end] == "Surrey") == 1
 
 
+def test_a_tagged_span_across_a_score_is_not_a_longer_name() -> None:
+    """The tagger's "Newport 29 Caerphilly 10" or "Crystal Palace 4" is a table cell and
+    its figures, not a name holding the teams: each team becomes its own ORG."""
+    text = "Newport 29 Caerphilly 10\nSwansea 49 Cardiff 23\nCrystal Palace 4 1 2 1 4 3 5\n"
+    cells = ("Newport 29 Caerphilly 10", "Cardiff 23", "Crystal Palace 4")
+    kinds = ("ORG", "MISC", "LOC")
+    spans = [
+        TaggedSpan(text.index(c), text.index(c) + len(c), k)
+        for c, k in zip(cells, kinds, strict=True)
+    ]
+    marked = typed(text, mark_organisations(text, spans, is_country))
+    assert marked == {
+        "Newport": "ORG", "Caerphilly": "ORG", "Swansea": "ORG", "Cardiff": "ORG",
+        "Crystal Palace": "ORG",
+    }  # fmt: skip
+
+
 def test_a_legal_form_names_a_company_and_its_bare_name() -> None:
     text = (
         "Homegate Hospitality Inc. said on Friday it would buy six hotels.\n"
