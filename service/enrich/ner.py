@@ -89,7 +89,14 @@ def _casing_votes(lines: Sequence[str]) -> dict[str, str]:
     }
 
 
-def _recase_word(word: str, votes: Mapping[str, str], keep_upper: Collection[str]) -> str:
+_VOTES_TO_LOWER = 40
+"""Distinct words the quiet lines must write before a shouted word they never write goes
+lower case (see :func:`recase_shouting`)."""
+
+
+def _recase_word(
+    word: str, votes: Mapping[str, str], keep_upper: Collection[str], unseen_lower: bool = False
+) -> str:
     key = word.lower()
     if word in keep_upper:
         return word
@@ -97,8 +104,15 @@ def _recase_word(word: str, votes: Mapping[str, str], keep_upper: Collection[str
         cased = key
     else:
         written = votes.get(key)
-        cased = word if written == "upper" else (written or word[:1] + word[1:].lower())
+        unseen = word.lower() if unseen_lower else word[:1] + word[1:].lower()
+        cased = word if written == "upper" else (written or unseen)
     return cased if len(cased) == len(word) else word
+
+
+def _recase_line(
+    line: str, votes: Mapping[str, str], keep_upper: Collection[str], unseen_lower: bool
+) -> str:
+    return _ALPHA_RUN.sub(lambda m: _recase_word(m.group(), votes, keep_upper, unseen_lower), line)
 
 
 def recase_shouting(
@@ -111,6 +125,13 @@ def recase_shouting(
     writes it in most often (lower case, capitalised or all caps); function words go
     lower case, words in ``keep_upper`` (known acronyms) stay as they are, and unseen
     words are capitalised. Words whose lower case has another length are kept.
+
+    In a shouted line of four words or more (a headline, not a dateline's place) an
+    unseen word goes lower case instead, once the quiet lines write
+    :data:`_VOTES_TO_LOWER` distinct words: a story repeats the names of its headline, so
+    what it never writes is a headline's verb or noun ("MITCHELL DEFEATS BAILEY"), and
+    capitalised it reads as part of a name ("Defeats Bailey"). A story in capitals
+    throughout has no quiet lines and keeps the capitalised guess.
     """
     lines = text.split("\n")
     shouting = [_is_shouting(line, threshold) for line in lines]
@@ -120,7 +141,8 @@ def recase_shouting(
     out = []
     for line, loud in zip(lines, shouting, strict=True):
         if loud:
-            line = _ALPHA_RUN.sub(lambda m: _recase_word(m.group(), votes, keep_upper), line)
+            lower = len(votes) >= _VOTES_TO_LOWER and len(_ALPHA_RUN.findall(line)) >= 4
+            line = _recase_line(line, votes, keep_upper, lower)
         out.append(line)
     return "\n".join(out)
 

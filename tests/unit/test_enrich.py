@@ -172,6 +172,20 @@ def test_recase_shouting_uses_the_text_own_casing() -> None:
     )
 
 
+def test_recase_shouting_lowers_headline_words_the_story_never_writes() -> None:
+    """With a story to vote, a long shouted line's unseen words go lower case; a dateline's
+    place (a short line) and a story in capitals throughout keep the capitalised guess."""
+    story = (
+        " ".join(a + b for a in "bcdfghj" for b in "aeiouy") + " Mitchell beat Bailey in Berlin."
+    )
+    text = f"MITCHELL DEFEATS BAILEY IN BERLIN\n\nMONTE CARLO 1996-08-30\n\n{story}"
+    head, dateline, _ = recase_shouting(text).split("\n\n")
+    assert head == "Mitchell defeats Bailey in Berlin"
+    assert dateline == "Monte Carlo 1996-08-30"
+    loud = "MITCHELL DEFEATS BAILEY IN BERLIN\n\nMITCHELL WON THE RACE"
+    assert recase_shouting(loud).split("\n\n")[0] == "Mitchell Defeats Bailey in Berlin"
+
+
 @given(st.text(max_size=200))
 def test_recase_shouting_preserves_length(text: str) -> None:
     """Re-casing changes only letter case, never the length, so offsets stay valid."""
