@@ -273,6 +273,19 @@ def _whole(surface: str) -> bool:
     )
 
 
+def _holds_one(
+    span: TaggedSpan, found: Sequence[tuple[int, int]], found_starts: Sequence[int]
+) -> bool:
+    """Say whether ``span`` holds at most one of the ``found`` occurrences (by start)."""
+    first = bisect.bisect_left(found_starts, span.start)
+    inside = 0
+    for start, end in found[first:]:
+        if start >= span.end:
+            break
+        inside += end <= span.end
+    return inside <= 1
+
+
 def mark_organisations(
     text: str, spans: Sequence[TaggedSpan], is_country: Callable[[str], bool]
 ) -> list[TaggedSpan]:
@@ -291,21 +304,25 @@ def retype_mentions(
 
     A mention replaces the spans inside it ("Sheffield" LOC within "Sheffield United");
     a longer span around it ("Surrey County Cricket Club") is kept as it is, unless that
-    span runs across a bracket or a line. The shouted
+    span runs across a bracket, a line or a figure, or holds two of the names ("J.
+    Gillespie st Kaluwitharana" is a scorecard's batsman and keeper). The shouted
     spelling of a name longer than three letters counts too ("KENT").
     """
     forms = set(names) | {n.upper() for n in names if len(n) > 3}
     ordered = sorted(spans, key=lambda s: (s.start, s.end))
     starts = [s.start for s in ordered]
+    found = list(_occurrences(text, forms))
+    found_starts = [start for start, _ in found]
     added: list[TaggedSpan] = []
     taken = bytearray(len(text))
-    for start, end in _occurrences(text, forms):
+    for start, end in found:
         holder = bisect.bisect_right(starts, start) - 1
         if (
             holder >= 0
             and ordered[holder].end >= end
             and (ordered[holder].end - ordered[holder].start > end - start)
             and _whole(text[ordered[holder].start : ordered[holder].end])
+            and _holds_one(ordered[holder], found, found_starts)
         ):
             continue  # a longer name holds it
         added.append(TaggedSpan(start, end, kind))

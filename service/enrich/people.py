@@ -110,9 +110,11 @@ def people_names(
 
 def mark_people(
     text: str, spans: Sequence[TaggedSpan], is_country: Callable[[str], bool]
-) -> list[TaggedSpan]:
-    """Return ``spans`` with every mention of a name :func:`people_names` finds PERSON."""
+) -> tuple[list[TaggedSpan], frozenset[str]]:
+    """Return ``spans`` with every mention of a name :func:`people_names` finds PERSON,
+    and those names: a table names a person by surname alone ("c Vaas b Chandana"), and
+    its layout is the evidence a bare surname in prose lacks."""
     names = people_names(text, spans, is_country)
     if not names:
-        return list(spans)
-    return retype_mentions(text, spans, names, "PERSON")
+        return list(spans), frozenset()
+    return retype_mentions(text, spans, names, "PERSON"), frozenset(names)

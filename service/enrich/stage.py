@@ -13,7 +13,7 @@ tagged on its first ``max_chunk_chars`` characters). An article over the budget
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Protocol
 
 from service.clean.frontmatter import canonical_place
@@ -193,9 +193,15 @@ def _extends(span: TaggedSpan, known: TaggedSpan) -> bool:
     return span.type == known.type and span.end == known.end and span.start < known.start
 
 
-def _is_bare_single_name(entity: ResolvedEntity) -> bool:
-    """Say whether ``entity`` is a one-word person the article never names in full."""
-    return entity.type == "PERSON" and entity.wikidata is None and " " not in entity.name
+def _is_bare_single_name(entity: ResolvedEntity, table_people: Collection[str] = ()) -> bool:
+    """Say whether ``entity`` is a one-word person the article never names in full, and
+    no results table of the article names (``table_people``)."""
+    return (
+        entity.type == "PERSON"
+        and entity.wikidata is None
+        and " " not in entity.name
+        and entity.name not in table_people
+    )
 
 
 class Enricher:
@@ -207,7 +213,8 @@ class Enricher:
     reorders articles; an article with an empty body gets no entities.
 
     A person named by one word only ("Smith") that neither links to a full name in
-    the article nor is in the alias table is left out unless ``single_word_people``:
+    the article nor is in the alias table nor is named by a results table of the article
+    (a scorecard's "c Vaas b Chandana") is left out unless ``single_word_people``:
     on CoNLL-2003 dev 72% of such tags were wrong (mostly places and teams typed
     PERSON), and a bare surname is no use as a cross-article tag.
     """
@@ -318,7 +325,7 @@ class Enricher:
                 if lead <= s.start < s.end <= len(texts[index])
             ]
             body_spans = mark_organisations(article.body, body_spans, self._is_country)
-            body_spans = mark_people(article.body, body_spans, self._is_country)
+            body_spans, table_people = mark_people(article.body, body_spans, self._is_country)
             kinds = repeat_kinds(article.body, body_spans) if self.propagate else {}
             front_spans = [
                 FrontSpan(name, text, s)
@@ -329,7 +336,7 @@ class Enricher:
                 front_spans.extend(dateline_spans(article.dateline))
             if article.author:
                 front_spans.extend(author_spans(article.author))
-            entities = self._entities(article.body, body_spans, kinds, front_spans)
+            entities = self._entities(article.body, body_spans, kinds, front_spans, table_people)
             enriched.append(dataclasses.replace(article, entities=entities))
         return enriched
 
@@ -339,13 +346,14 @@ class Enricher:
         spans: list[TaggedSpan],
         kinds: dict[str, EntityType],
         front_spans: list[FrontSpan],
+        table_people: frozenset[str] = frozenset(),
     ) -> tuple[Entity, ...]:
         if not body.strip():
             return ()
         spans = add_repeats(body, spans, kinds)
         resolved = resolve_entities(body, spans, self.aliases)
-        if not self.single_word_people:
-            resolved = [e for e in resolved if not _is_bare_single_name(e)]
+        if not self.single_word_people:  # a results table's surnames are people
+            resolved = [e for e in resolved if not _is_bare_single_name(e, table_people)]
         named = [(self._front_name(f, resolved), f) for f in front_spans]
         title_names = {name for name, f in named if f.field == "title"}
         ranked = rank_entities(body, resolved, title_names)

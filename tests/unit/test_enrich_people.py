@@ -41,7 +41,7 @@ def test_ranked_competitors_with_a_country_are_people_even_when_tagged_org() -> 
         "2. Trine Hattestad (Norway) 65.12\n"
     )
     spans = [span(text, "Tanja Damaske", "ORG")]
-    marked = typed(text, mark_people(text, spans, is_country))
+    marked = typed(text, mark_people(text, spans, is_country)[0])
     assert marked == {"Tanja Damaske": "PERSON", "Trine Hattestad": "PERSON"}
 
 
@@ -74,13 +74,26 @@ def test_every_mention_follows_and_a_longer_name_is_kept() -> None:
         "Cricket scores:\nR. Ponting not out 46\nS. Waugh b Vaas 22\nPonting's century came late."
     )
     spans = [span(text, "Ponting's century", "MISC")]
-    marked = typed(text, mark_people(text, spans, is_country))
+    marked = typed(text, mark_people(text, spans, is_country)[0])
     assert marked["R. Ponting"] == "PERSON"
     assert marked["S. Waugh"] == "PERSON" and marked["Vaas"] == "PERSON"
     assert marked["Ponting's century"] == "MISC"  # a longer span holding the name stays
 
 
+def test_a_tagged_span_holding_two_names_is_not_one_name() -> None:
+    """The tagger's "J. Gillespie st Kaluwitharana" is a batsman and the keeper who
+    stumped him: each is a person of its own, and both names are returned."""
+    text = "Australia\nJ. Gillespie st Kaluwitharana b Chandana 6\nD. Fleming c Vaas b Chandana 3\n"
+    spans = [span(text, "J. Gillespie st Kaluwitharana", "PERSON")]
+    marked, names = mark_people(text, spans, is_country)
+    assert typed(text, marked) == {
+        "J. Gillespie": "PERSON", "Kaluwitharana": "PERSON", "Chandana": "PERSON",
+        "D. Fleming": "PERSON", "Vaas": "PERSON",
+    }  # fmt: skip
+    assert names == {"J. Gillespie", "Kaluwitharana", "Chandana", "D. Fleming", "Vaas"}
+
+
 def test_prose_without_tables_is_left_alone() -> None:
     text = "Shares of Siemens rose 2-1 in early trade, and Bonn said 33 people were hurt.\n"
     spans = [span(text, "Siemens", "ORG"), span(text, "Bonn", "LOC")]
-    assert mark_people(text, spans, is_country) == spans
+    assert mark_people(text, spans, is_country) == (spans, frozenset())

@@ -159,7 +159,8 @@ def test_clubs_named_after_places_are_organisations_in_a_results_story(
 
 def test_names_in_a_scorecard_and_a_results_table_are_people(enricher: Enricher) -> None:
     """A scorecard and a finishing order name people the model misses or calls
-    organisations (it reads "Tanja Damaske", "Trine Hattestad" and "Croft" as ORG)."""
+    organisations (it reads "Tanja Damaske", "Trine Hattestad" and "Croft" as ORG), by
+    surname alone too."""
     body = (
         "England won the second test by 107 runs on Monday.\n\n"
         "Pakistan second innings\n"
@@ -169,7 +170,7 @@ def test_names_in_a_scorecard_and_a_results_table_are_people(enricher: Enricher)
         "Women's javelin\n"
         "1. Tanja Damaske (Germany) 66.60 metres\n"
         "2. Trine Hattestad (Norway) 65.12\n\n"
-        "Gough took three wickets in his first spell."
+        "Gough took three wickets in his first spell, said Atherton."
     )
     article = CleanArticle(
         id="c", url="https://x.test/c", source="x", origin=Origin("raw", 0, 0), body=body
@@ -178,5 +179,7 @@ def test_names_in_a_scorecard_and_a_results_table_are_people(enricher: Enricher)
     types = {e.name: e.type for e in out.entities}
     for name in ("Saeed Anwar", "Aamir Sohail", "Moin Khan", "Tanja Damaske", "Trine Hattestad"):
         assert types.get(name) == "PERSON", (name, types.get(name))
-    assert "Croft" not in types  # the model's ORG; a bare surname is not published
+    for name in ("Stewart", "Croft", "Gough", "Mullally"):  # the scorecard names them
+        assert types.get(name) == "PERSON", (name, types.get(name))
+    assert "Atherton" not in types  # a bare surname in prose alone is not published
     assert types.get("Germany") == "LOC"
