@@ -147,6 +147,17 @@ class StoreContract:
         verdict = store.check_and_insert(probe("b", edited), NOW)
         assert (verdict.match, verdict.duplicate_of) == ("near", "a")
 
+    def test_unspaced_text_must_reach_its_own_containment(self, make_store: MakeStore) -> None:
+        """The same edited copy is near for spaced text and unique for text shingled by
+        characters when the latter's threshold is above its containment."""
+        words = body(1).split(" ")
+        edited = " ".join("edited" if i % 25 == 3 else w for i, w in enumerate(words))
+        for unspaced, expected in ((False, "near"), (True, "unique")):
+            store = make_store(MatchPolicy(min_containment_unspaced=0.99))
+            store.check_and_insert(replace(probe("a", body(1)), unspaced=unspaced), NOW)
+            verdict = store.check_and_insert(replace(probe("b", edited), unspaced=unspaced), NOW)
+            assert verdict.match == expected, unspaced
+
     def test_different_articles_sharing_chrome_stay_apart(self, make_store: MakeStore) -> None:
         """Two different articles of one outlet with the same chrome are both unique."""
         store = make_store()

@@ -44,6 +44,8 @@ from service.models import CleanArticle, DedupInfo, Origin
 MatchKind = Literal["unique", "url", "exact", "near"]
 DAY_SECONDS = 86_400.0
 _RANK: dict[MatchKind, int] = {"url": 0, "exact": 1, "near": 2, "unique": 3}
+UNSPACED_LANGUAGES = frozenset({"zh", "ja", "th", "lo", "km", "my"})
+"""ISO 639-1 codes of languages written without spaces between words."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,11 +56,23 @@ class MatchPolicy:
     posted_anchors: int = 6
     lookup_anchors: int = 32
     min_containment: float = 0.6
+    min_containment_unspaced: float = 0.7
     min_compared: int = 6
     min_size_ratio: float = 0.3
     common_postings: int = 8
     ttl_seconds: float = 7 * DAY_SECONDS
     max_entries: int = 5_000_000
+
+    def containment_for(self, probe: Probe) -> float:
+        """Return the containment ``probe`` must reach to be a near-duplicate.
+
+        Text written without spaces between words (Chinese, Japanese, Thai) is shingled
+        by characters: three characters are about two words, not three, so unrelated
+        stories in one house's wording share far more shingles than in spaced text
+        (37-75 % between two earthquake reports). Such text must reach
+        ``min_containment_unspaced`` (``python bench/dedup_cjk.py``).
+        """
+        return self.min_containment_unspaced if probe.unspaced else self.min_containment
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +86,7 @@ class Probe:
     sketch: tuple[int, ...]
     shingles: int
     sketch_limit: int
+    unspaced: bool = False  # written without spaces between words: shingled by characters
 
     @property
     def sketch_full(self) -> bool:
@@ -143,7 +158,7 @@ def match_kind(
         entry.anchors, stored_full, probe.sketch, probe.sketch_full, common
     )
     if compared >= policy.min_compared and (
-        max(entry_in_probe, probe_in_entry) >= policy.min_containment
+        max(entry_in_probe, probe_in_entry) >= policy.containment_for(probe)
     ):
         return "near"
     return "unique"
@@ -190,6 +205,7 @@ def make_probe(article: CleanArticle, sketch_limit: int = 64) -> Probe:
         sketch=body.sketch[:sketch_limit],
         shingles=body.shingles,
         sketch_limit=sketch_limit,
+        unspaced=article.language in UNSPACED_LANGUAGES,
     )
 
 

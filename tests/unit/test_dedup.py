@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from service.dedup.fingerprint import containment
-from service.dedup.stage import Deduplicator, MatchPolicy, Probe, StoredEntry, judge, match_kind
+from service.dedup.stage import (
+    Deduplicator,
+    MatchPolicy,
+    Probe,
+    StoredEntry,
+    judge,
+    make_probe,
+    match_kind,
+)
 from service.models import Origin
 from service.stores.embedded.store import EmbeddedStore
 from tests.store_contract import CHROME, NOW, article, body, probe
@@ -26,6 +36,19 @@ def entry(aid: str, source: Probe, seen_at: float = NOW, origin: Origin = ORIGIN
     return StoredEntry(
         aid, origin, source.url_key, source.body_key, source.sketch[:16], source.shingles, seen_at
     )
+
+
+def test_text_without_spaces_between_words_needs_more_containment() -> None:
+    """Chinese, Japanese and Thai probes are marked unspaced and take the stricter bar."""
+    chinese = dataclasses.replace(
+        article("zh", "\u65b0\u534e\u793e\u5317\u4eac\u7535"), language="zh"
+    )
+    english = dataclasses.replace(article("en", body(1)), language="en")
+    policy = MatchPolicy()
+    assert make_probe(chinese).unspaced and not make_probe(english).unspaced
+    assert policy.containment_for(make_probe(chinese)) == policy.min_containment_unspaced
+    assert policy.containment_for(make_probe(english)) == policy.min_containment
+    assert policy.min_containment_unspaced > policy.min_containment
 
 
 def test_original_gets_its_own_cluster_and_fingerprint() -> None:

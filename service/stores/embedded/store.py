@@ -195,6 +195,7 @@ class EmbeddedStore:
         runs :func:`service.dedup.stage.judge` when an id too long to pack may be the probe's.
         """
         origin, out = probe.origin, self._out
+        self._floats[MIN_CONTAINMENT] = self.policy.containment_for(probe)
         topics = self.topics
         topic = topics.index(origin.topic) if origin.topic in topics else -1
         packed_id, id_form = pack_id(probe.article_id)

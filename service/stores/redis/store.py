@@ -67,7 +67,7 @@ class RedisStore:
             repr(float(policy.ttl_seconds)),
             policy.max_entries,
             policy.stored_anchors,
-            repr(policy.min_containment),
+            repr(policy.containment_for(probe)),
             policy.min_compared,
             repr(policy.min_size_ratio),
             policy.common_postings,
