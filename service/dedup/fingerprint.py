@@ -235,9 +235,8 @@ def _read(text, kind, index):  # type: ignore[no-untyped-def]  # pragma: no cove
     """Return the code point at ``index`` of a string stored ``kind`` bytes a character.
 
     ``kind`` is the same for every character of a string, so the branch is always
-    predicted (LLVM hoists it out of the loop). A reader passed in as a function would
-    save it, but numba then embeds the reader's address in the compiled code and refuses
-    to cache it.
+    predicted. A reader passed in as a function would save it, but numba then embeds the
+    reader's address in the compiled code and refuses to cache it.
     """
     if kind == 1:
         return np.uint32(deref_uint8(text._data, index))  # type: ignore[call-arg]
