@@ -25,11 +25,17 @@ _HONORIFICS_WORDS = (
 HONORIFICS = frozenset(_HONORIFICS_WORDS.split())
 _MULTIWORD_HONORIFICS = ("prime minister ", "vice president ", "foreign minister ")
 _LEADING_ARTICLE = re.compile(r"(?i)the\s+")
+_LEADING_MONTH = re.compile(
+    r"(?:January|February|March|April|June|July|August|September|October|November|December"
+    r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+(?=[A-Z])"
+)
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
 _STRIP_CHARS = " \t\n\r,;:!?\"'\u2019\u201c\u201d-\u2013\u2014*"
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Za-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|Bros|Mt)\.)$")
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
-_TRAILING_NON_NAME = re.compile(r"(?:\s+(?:[^\w\s]*\d[^\sA-Za-z]*|[a-z][a-z]+))+$")
+_TRAILING_NON_NAME = re.compile(
+    r"(?:\s+(?:[^\w\s]*\d[^\sA-Za-z]*|\d+(?:st|nd|rd|th)|[a-z][a-z]+))+$"
+)
 _SPAN_BREAK = re.compile(r"\s*\n\s*|\s+[-\u2013\u2014]+\s+")
 _MINOR_WORDS = frozenset({"of", "the", "and", "for", "on", "in", "to", "de", "&"})
 _NOT_NAME_WORDS = (
@@ -79,9 +85,11 @@ def tidy_span(text: str, span: TaggedSpan) -> TaggedSpan | None:
 
     Removes surrounding whitespace and punctuation, a leading "the", honorifics before a
     person's name ("President Putin" -> "Putin"), a trailing possessive ("Putin's") and
-    an unbalanced bracket tail or head ("Organization (WHO" -> "Organization"), and
-    trailing numbers or lower-case words ("Durham 114" -> "Durham", "Interfax news
-    agency" -> "Interfax").
+    an unbalanced bracket tail or head ("Organization (WHO" -> "Organization"),
+    trailing numbers, ordinals or lower-case words ("Durham 114" -> "Durham", "Pires 46th"
+    -> "Pires", "Interfax news agency" -> "Interfax"), and a month before another name
+    that is not a person's ("August Chicago NAPM" -> "Chicago NAPM"; "August Strindberg"
+    stays).
     """
     start, end = span.start, span.end
     for _ in range(4):
@@ -105,6 +113,10 @@ def tidy_span(text: str, span: TaggedSpan) -> TaggedSpan | None:
             end = start + possessive.start()
         if span.type == "PERSON":
             _, start = _strip_honorific(text[start:end], start)
+        else:  # "the August Chicago NAPM", "September Treasury" (futures, data months)
+            month = _LEADING_MONTH.match(text, start, end)
+            if month and month.end() < end:
+                start = month.end()
         tail = _TRAILING_NON_NAME.search(text, start, end)
         if tail and tail.start() > start:
             end = tail.start()

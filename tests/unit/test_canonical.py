@@ -48,6 +48,11 @@ def tidied(text: str, kind: EntityType = "PERSON") -> str | None:
         ("Paris.", "LOC", "Paris"),
         ("Durham 114", "ORG", "Durham"),
         ("Interfax news agency", "ORG", "Interfax"),
+        ("Robert Pires 46th", "PERSON", "Robert Pires"),
+        ("August Chicago NAPM", "ORG", "Chicago NAPM"),
+        ("Sept. Treasury", "ORG", "Treasury"),
+        ("August Strindberg", "PERSON", "August Strindberg"),
+        ("March", "MISC", "March"),
         ('"Reuters",', "ORG", "Reuters"),
         ("al-Qaeda", "ORG", "al-Qaeda"),
         ("SOCCER", "ORG", None),
@@ -57,7 +62,8 @@ def tidied(text: str, kind: EntityType = "PERSON") -> str | None:
     ],
 )
 def test_tidy_span_trims_to_the_name(raw: str, kind: EntityType, expected: str | None) -> None:
-    """Boundaries lose articles, honorifics, possessives, brackets, numbers, punctuation; a
+    """Boundaries lose articles, honorifics, possessives, brackets, numbers, ordinals,
+    punctuation, and a leading month before another name (not a person's first name); a
     sport's name, a time zone or a table heading is no entity at all."""
     assert tidied(raw, kind) == expected
 
