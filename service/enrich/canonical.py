@@ -201,7 +201,8 @@ def resolve_entities(
     Acronyms defined in the text take their long form's name; single-word mentions
     that are the last word of a person's full name in the text link to that person
     (the nearest preceding one when two people share a surname), failing that those
-    that are its first word (surname-first names such as "Wang Tao"); names found in
+    that are its first word (surname-first names such as "Wang Tao"), failing that a
+    shouted surname of four letters or more ("SHEARER" in a headline); names found in
     ``aliases`` (with a compatible type) take the table's name and QID. The entity's
     type is the majority type of its mentions.
     """
@@ -219,6 +220,10 @@ def resolve_entities(
             full_names.setdefault(words[-1], []).append((span.start, " ".join(words)))
             given_names.setdefault(words[0], []).append((span.start, " ".join(words)))
 
+    shouted: dict[str, list[tuple[int, str]]] = {}
+    for surname, owners in full_names.items():
+        shouted.setdefault(surname.upper(), []).extend(owners)
+
     grouped: dict[str, list[tuple[TaggedSpan, EntityType]]] = {}
     for span in tidied:
         surface = _collapse(text[span.start : span.end])
@@ -228,6 +233,8 @@ def resolve_entities(
             owner = _surname_owner(name, span.start, full_names) or _surname_owner(
                 name, span.start, given_names
             )
+            if owner is None and name.isupper() and len(name) > 3:  # a headline's "SHEARER"
+                owner = _surname_owner(name, span.start, shouted)
         if owner:
             name, kind = owner, "PERSON"
         grouped.setdefault(name, []).append((span, kind))
@@ -262,8 +269,10 @@ def resolve_name(
         if any(m.text == surface for m in entity.mentions):
             return entity.name
     if " " not in surface:
+        shouted = surface.isupper() and len(surface) > 3  # a headline's "SHEARER"
         for entity in entities:
-            if entity.type == "PERSON" and entity.name.split()[-1] == surface:
+            last = entity.name.split()[-1]
+            if entity.type == "PERSON" and surface in (last, last.upper() if shouted else last):
                 return entity.name
     entry = aliases.lookup(surface, kind)
     return entry.name if entry else surface

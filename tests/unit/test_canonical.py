@@ -119,6 +119,22 @@ def test_surname_and_titled_mentions_link_to_full_name() -> None:
     assert all(text[m.start : m.end] == m.text for m in entity.mentions)
 
 
+def test_a_shouted_surname_links_to_the_full_name() -> None:
+    """A headline's 'SHEARER' is a mention of the body's 'Alan Shearer'; a short shouted
+    word ('LEE') is not linked, since it may be an acronym."""
+    text = "SOCCER - SHEARER AND LEE NAMED\n\nAlan Shearer and Jason Lee were named."
+    spans = [
+        span_of(text, "SHEARER", "PERSON"),
+        span_of(text, "LEE", "PERSON"),
+        span_of(text, "Alan Shearer", "PERSON"),
+        span_of(text, "Jason Lee", "PERSON"),
+    ]
+    entities = {e.name: e for e in resolve_entities(text, spans, EMPTY)}
+    assert [m.text for m in entities["Alan Shearer"].mentions] == ["SHEARER", "Alan Shearer"]
+    assert [m.text for m in entities["LEE"].mentions] == ["LEE"]
+    assert resolve_name("SHEARER", "PERSON", list(entities.values()), EMPTY) == "Alan Shearer"
+
+
 def test_people_sharing_a_surname_stay_apart() -> None:
     """Hillary and Bill Clinton are two entities; a bare 'Clinton' goes to the latest one."""
     text = "Hillary Clinton met voters. Bill Clinton joined later. Clinton spoke."
