@@ -69,7 +69,8 @@ _BEAT = re.compile(rf"(?P<a>{NAME})[ ]+{_BEAT_VERB}[ ]+(?P<b>{NAME})")
 _HAS_BEAT = re.compile(rf"[ ]{_BEAT_VERB}[ ]")
 _AGAINST = re.compile(
     rf"(?:\b(?:against|versus|vs\.?|v|played[ ]for|plays[ ]for|signed[ ]for|signed[ ]from|"
-    rf"joined|coach[ ]of|manager[ ]of|captain[ ]of)|(?<![\w.])v\.)[ ]+(?P<a>{NAME})"
+    rf"joined|coach[ ]of|manager[ ]of|captain[ ]of|(?:homered|scored|pitched)[ ]for|"
+    rf"(?:victory|win|lead|advantage)[ ]over(?:[ ]the)?)|(?<![\w.])v\.)[ ]+(?P<a>{NAME})"
 )
 _INNINGS = re.compile(
     rf"(?:^|:[ ]|,[ ]|;[ ])(?P<a>{NAME})[ ]+\d{{1,3}}(?:-\d{{1,2}})?(?=[ ](?:and[ ]\d|\(|for[ ]\d)"
@@ -152,12 +153,13 @@ def team_names(
     for in_table, patterns in ((True, tables), (False, sentences)):
         for pattern in patterns:
             for match in pattern.finditer(text):
-                for name in match.groupdict().values():
+                for raw in match.groupdict().values():
+                    name = _unpossessed(raw) if raw else None
                     if name and team(name, in_table):
                         found.add(name)
     if sports and found:  # "Essex, Derbyshire and Surrey": listed with a team, a team
         for match in _LIST.finditer(text):
-            items = [m.group() for m in re.finditer(NAME, match.group())]
+            items = [_unpossessed(m.group()) for m in re.finditer(NAME, match.group())]
             if any(item in found for item in items):
                 found.update(i for i in items if team(i, False))
     return found
@@ -212,6 +214,15 @@ def _free_of(
         )
 
     return free
+
+
+_POSSESSIVE_END = re.compile(r"['\u2019]s?$")
+
+
+def _unpossessed(name: str) -> str:
+    """Return ``name`` without a trailing possessive ("Brazil's" -> "Brazil"), so that
+    the country test and every mention see the name itself."""
+    return _POSSESSIVE_END.sub("", name)
 
 
 def _plausible(name: str) -> bool:

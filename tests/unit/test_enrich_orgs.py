@@ -66,6 +66,23 @@ def test_sentences_in_a_sports_story_and_every_mention_follows() -> None:
     assert sum(1 for s in marked if text[s.start : s.end] == "Essex") == 2
 
 
+def test_who_a_player_scored_for_and_a_win_over_are_teams() -> None:
+    text = (
+        "Baseball: Jim Thome homered for Cleveland in the seventh inning.\n"
+        "It was Toronto's fifth straight victory over the Blue Jays' rivals, and Texas's "
+        "lead over Seattle grew to six games. England scored for Brazil's delight.\n"
+    )
+    spans = [
+        TaggedSpan(text.index(p), text.index(p) + len(p), "LOC")
+        for p in ("Cleveland", "Seattle", "England")
+    ]
+    by_surface = typed(text, mark_organisations(text, spans, is_country))
+    assert by_surface["Cleveland"] == by_surface["Seattle"] == "ORG"
+    # a possessive is no part of the name, and national sides keep the place's type
+    assert team_names(text, spans, is_country) == {"Cleveland", "Blue Jays", "Seattle"}
+    assert by_surface["England"] == "LOC"
+
+
 def test_people_who_beat_each_other_stay_people() -> None:
     text = "Tennis: Pete Sampras beat Magnus Larsson in the final of the tournament.\n"
     spans = [
