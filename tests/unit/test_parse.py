@@ -169,7 +169,33 @@ def _urlsplit_host(url: str) -> str | None:
         host = (parts.hostname or "").lower()
     except ValueError:
         return None
-    return host if parts.scheme.lower() in ("http", "https") and host else None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if host.startswith(".") or ".." in host:
+        return None  # an empty label
+    try:
+        parts.port  # noqa: B018  (raises for a port out of range)
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            return None
+    return host
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://.example/a", "https://a..example/", "https://example.com:99999/a",
+     "https://user@example.com:70000", "http://[::1]:65536/"],
+)  # fmt: skip
+def test_urls_with_an_empty_label_or_a_port_out_of_range_are_invalid(url: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        url_host(url)
+    assert caught.value.reason == "invalid_url"
+
+
+def test_url_hosts_that_stay_valid() -> None:
+    assert url_host("https://example.com.:65535/a") == "example.com."
+    assert url_host("http://[::1]:8080/") == "::1"
+    assert url_host("https://user:pw@news.example/x") == "news.example"
 
 
 @settings(max_examples=2000)
@@ -179,7 +205,8 @@ def _urlsplit_host(url: str) -> str | None:
     st.text(alphabet="aZ09.-:@[]/?#%\t é", max_size=24),
 )
 def test_url_host_agrees_with_urlsplit(scheme: str, sep: str, rest: str) -> None:
-    """The regex fast path and urlsplit name the same host, and refuse the same URLs."""
+    """The regex fast path and urlsplit name the same host, and refuse the same URLs (and
+    hosts with an empty label, and ports out of range)."""
     url = scheme + sep + rest
     try:
         host: str | None = url_host(url)
