@@ -272,7 +272,8 @@ def resolve_name(
         shouted = surface.isupper() and len(surface) > 3  # a headline's "SHEARER"
         for entity in entities:
             last = entity.name.split()[-1]
-            if entity.type == "PERSON" and surface in (last, last.upper() if shouted else last):
+            spellings = (last, last.upper()) if shouted else (last,)
+            if entity.type == "PERSON" and surface in spellings:
                 return entity.name
     entry = aliases.lookup(surface, kind)
     return entry.name if entry else surface

@@ -133,6 +133,15 @@ def test_french_entities_are_found_with_canonical_names(bilingual: Enricher) -> 
     assert [e.name for e in bce] == ["Banque centrale européenne"]
 
 
+def _enriched(enricher: Enricher, body: str) -> CleanArticle:
+    """Return one article with ``body`` through ``enricher``."""
+    article = CleanArticle(
+        id="a", url="https://x.test/a", source="x", origin=Origin("raw", 0, 0), body=body
+    )
+    [out] = enricher([article])
+    return out
+
+
 def test_clubs_named_after_places_are_organisations_in_a_results_story(
     enricher: Enricher,
 ) -> None:
@@ -144,10 +153,7 @@ def test_clubs_named_after_places_are_organisations_in_a_results_story(
         "Results:\nLeeds 2 Sheffield Wednesday 0\nDerby 1 Everton 1\nScotland 1 Wales 0\n\n"
         "The Leeds manager said the club would not sell its striker."
     )
-    article = CleanArticle(
-        id="s", url="https://x.test/s", source="x", origin=Origin("raw", 0, 0), body=body
-    )
-    [out] = enricher([article])
+    out = _enriched(enricher, body)
     types = {e.name: e.type for e in out.entities}
     assert types["Leeds"] == "ORG"
     assert types["Everton"] == "ORG"
@@ -172,10 +178,7 @@ def test_names_in_a_scorecard_and_a_results_table_are_people(enricher: Enricher)
         "2. Trine Hattestad (Norway) 65.12\n\n"
         "Gough took three wickets in his first spell, said Atherton."
     )
-    article = CleanArticle(
-        id="c", url="https://x.test/c", source="x", origin=Origin("raw", 0, 0), body=body
-    )
-    [out] = enricher([article])
+    out = _enriched(enricher, body)
     types = {e.name: e.type for e in out.entities}
     for name in ("Saeed Anwar", "Aamir Sohail", "Moin Khan", "Tanja Damaske", "Trine Hattestad"):
         assert types.get(name) == "PERSON", (name, types.get(name))
