@@ -80,6 +80,12 @@ def _strip_honorific(text: str, start: int) -> tuple[str, int]:
     return text, start
 
 
+def without_possessive(name: str) -> str:
+    """Return ``name`` without a trailing possessive ("Brazil's" -> "Brazil", "Jays'" ->
+    "Jays")."""
+    return _POSSESSIVE.sub("", name)
+
+
 def tidy_span(text: str, span: TaggedSpan) -> TaggedSpan | None:
     """Trim ``span`` to the name itself, or return None when nothing name-like is left.
 

@@ -39,7 +39,7 @@ import bisect
 import re
 from collections.abc import Callable, Iterable, Sequence
 
-from service.enrich.canonical import TaggedSpan
+from service.enrich.canonical import TaggedSpan, without_possessive
 from service.models import EntityType
 
 _WORD = r"(?<![\w.'\u2019-])[A-Z][\w.'\u2019&]*(?:-[A-Z][\w.'\u2019&]*)*(?![\w-])"
@@ -154,12 +154,12 @@ def team_names(
         for pattern in patterns:
             for match in pattern.finditer(text):
                 for raw in match.groupdict().values():
-                    name = _unpossessed(raw) if raw else None
+                    name = without_possessive(raw) if raw else None  # "Brazil's": Brazil
                     if name and team(name, in_table):
                         found.add(name)
     if sports and found:  # "Essex, Derbyshire and Surrey": listed with a team, a team
         for match in _LIST.finditer(text):
-            items = [_unpossessed(m.group()) for m in re.finditer(NAME, match.group())]
+            items = [without_possessive(m.group()) for m in re.finditer(NAME, match.group())]
             if any(item in found for item in items):
                 found.update(i for i in items if team(i, False))
     return found
@@ -214,15 +214,6 @@ def _free_of(
         )
 
     return free
-
-
-_POSSESSIVE_END = re.compile(r"['\u2019]s?$")
-
-
-def _unpossessed(name: str) -> str:
-    """Return ``name`` without a trailing possessive ("Brazil's" -> "Brazil"), so that
-    the country test and every mention see the name itself."""
-    return _POSSESSIVE_END.sub("", name)
 
 
 def _plausible(name: str) -> bool:
