@@ -78,6 +78,9 @@ class SourceRules:
     drop_at_start: re.Pattern[str] | None = None  # lower-case ``^``-anchored drop_lines
     drop_at_start_any_case: re.Pattern[str] | None = None  # the other ``^``-anchored ones
     drop_anywhere: tuple[tuple[str, re.Pattern[str], bool], ...] = ()  # (literal, rule, lower)
+    # Rules that only match non-ASCII text (other scripts' notices): skipped on ASCII lines.
+    drop_at_start_non_ascii: re.Pattern[str] | None = None  # on the lower-cased line
+    drop_anywhere_non_ascii: tuple[tuple[str, re.Pattern[str], bool], ...] = ()
     drop_phrases: re.Pattern[str] | None = None  # all drop_phrases, escaped, lower-case
     opener: re.Pattern[str] | None = None  # all drop_openers after OPENER_LEAD, lower-case
     block_start: re.Pattern[str] | None = None  # lower-case block_starts
@@ -101,6 +104,15 @@ class SourceRules:
         for literal, rule, lower in self.drop_anywhere:
             if literal in lowered and rule.search(lowered if lower else line) is not None:
                 return True
+        if not line.isascii():
+            if (
+                self.drop_at_start_non_ascii is not None
+                and self.drop_at_start_non_ascii.match(lowered) is not None
+            ):
+                return True
+            for literal, rule, lower in self.drop_anywhere_non_ascii:
+                if literal in lowered and rule.search(lowered if lower else line) is not None:
+                    return True
         if self.drop_phrases is not None and self.drop_phrases.search(lowered) is not None:
             return True
         if self.opener is not None and self.opener.match(lowered) is not None:
@@ -291,6 +303,62 @@ def required_literal(pattern: str) -> str:
     return literal.lower()
 
 
+def _top_level_split(pattern: str) -> list[str]:
+    """Return the top-level ``|`` alternatives of ``pattern``."""
+    parts, depth, escaped, start = [], 0, False, 0
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(pattern[start:index])
+            start = index + 1
+    return [*parts, pattern[start:]]
+
+
+def _group_end(pattern: str) -> int:
+    """Return the index of the ``)`` closing the group ``pattern`` opens (-1 if none)."""
+    depth = 0
+    for index, char in enumerate(pattern):
+        depth += char == "("
+        depth -= char == ")"
+        if depth == 0:
+            return index
+    return -1
+
+
+def _opens_non_ascii(branch: str) -> bool:
+    """Return whether every match of ``branch`` (one alternative, maybe ``^``-anchored)
+    starts with a non-ASCII character: a non-ASCII literal first, or a group first whose
+    alternatives all do (neither optional)."""
+    branch = branch.removeprefix("^")
+    if not branch:
+        return False
+    if branch[0] == "(" and not branch.startswith("(?"):
+        end = _group_end(branch)
+        if end < 0 or branch[end + 1 : end + 2] in ("?", "*", "{"):
+            return False
+        return all(_opens_non_ascii(alt) for alt in _top_level_split(branch[1:end]))
+    return not branch[0].isascii() and branch[1:2] not in ("?", "*", "{")
+
+
+def needs_non_ascii(pattern: str) -> bool:
+    """Return whether ``pattern`` can only match a line holding a non-ASCII character.
+
+    True when the literal every match contains (:func:`required_literal`) is not ASCII,
+    or when every top-level alternative starts with a non-ASCII character.
+    """
+    literal = required_literal(pattern)
+    if literal and not literal.isascii():
+        return True
+    return all(_opens_non_ascii(branch) for branch in _top_level_split(pattern))
+
+
 def _openers(patterns: list[str]) -> re.Pattern[str] | None:
     """Compile drop_openers into one regex after OPENER_LEAD, for the lower-cased line.
 
@@ -311,20 +379,27 @@ def _compile(
         return [*defaults.get(key, ()), *own.get(key, ())]
 
     drop = [p for p in get("drop_lines") if SITE not in p]
-    anchored = [p for p in drop if p.startswith("^")]
+    other = [p for p in drop if needs_non_ascii(p)]
+    anchored = [p for p in drop if p.startswith("^") and p not in other]
     blocks = get("block_starts")
-    return SourceRules(
-        drop_at_start=_alternation([p for p in anchored if _is_lower(p)], 0),
-        drop_at_start_any_case=_alternation([p for p in anchored if not _is_lower(p)]),
-        drop_anywhere=tuple(
+
+    def anywhere(patterns: list[str]) -> tuple[tuple[str, re.Pattern[str], bool], ...]:
+        return tuple(
             (
                 required_literal(p),
                 re.compile(without_captures(p), 0 if _is_lower(p) else re.IGNORECASE),
                 _is_lower(p),
             )
-            for p in drop
+            for p in patterns
             if not p.startswith("^")
-        ),
+        )
+
+    return SourceRules(
+        drop_at_start=_alternation([p for p in anchored if _is_lower(p)], 0),
+        drop_at_start_any_case=_alternation([p for p in anchored if not _is_lower(p)]),
+        drop_anywhere=anywhere([p for p in drop if p not in other]),
+        drop_at_start_non_ascii=_alternation([p for p in other if p.startswith("^")]),
+        drop_anywhere_non_ascii=anywhere(other),
         drop_phrases=_alternation([re.escape(p.lower()) for p in get("drop_phrases")], 0),
         opener=_openers(get("drop_openers")),
         block_start=_alternation([p for p in blocks if _is_lower(p)], 0),

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (full-width punctuation in Chinese and Japanese lines)
 """Tests for service.clean.rules: loading, validation and matching of boilerplate rules."""
 
 from __future__ import annotations
@@ -8,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from service.clean.rules import DEFAULT_RULES_PATH, load_rules, site_names, without_captures
+from service.clean.rules import (
+    DEFAULT_RULES_PATH,
+    load_rules,
+    needs_non_ascii,
+    site_names,
+    without_captures,
+)
 from service.errors import ConfigError
 
 
@@ -151,6 +158,54 @@ def test_stories_about_apps_and_newsletters_stay(source: str, line: str) -> None
     assert not load_rules().for_source(source).drops(line)
 
 
+NOTICES_IN_OTHER_LANGUAGES = [
+    "Le Monde - Tous droits réservés",
+    "© Süddeutsche Zeitung GmbH, München. Alle Rechte vorbehalten.",
+    "El País. Todos los derechos reservados.",
+    "Все права защищены. Перепечатка запрещена",
+    "本网站所刊登的新闻、信息和各种专题专栏资料，均为本网版权所有，未经协议授权，禁止下载使用。",
+    "凡本网注明来源的作品，未经本网授权不得转载、摘编或利用其它方式使用。",
+    "转载请注明出处",
+    "版權所有 © 2024 聯合新聞網",
+    "記事・写真の無断転載を禁じます。",
+    "掲載記事の無断転載禁止",
+    "<저작권자 © 연합뉴스, 무단 전재 및 재배포 금지>",
+    "สงวนลิขสิทธิ์ พ.ศ. 2567 บริษัท ข่าวสด จำกัด",
+    "ห้ามทำซ้ำหรือดัดแปลงบทความในเว็บไซต์นี้โดยไม่ได้รับอนุญาต",
+    "扫描二维码关注我们的微信公众号",
+    "下载澎湃新闻客户端",
+    "ニュースアプリなら最新の記事をプッシュ通知でお届けします",
+    "ติดตามข่าวสารได้ทางเฟซบุ๊กและไลน์ของเรา",
+    "分享到微博",
+    "首頁",
+    "责任编辑：王磊",
+    "シェアする",
+    "แชร์",
+]
+STORIES_IN_OTHER_LANGUAGES = [
+    "法院认定，被告未经许可使用原告作品，判决其版权所有人获赔50万元。",
+    "分享经济迎来新机遇",
+    "警方提醒，骗子常以扫描二维码领取补贴为由实施诈骗，市民切勿轻信。",
+    "同市は災害時に備え、防災アプリをダウンロードするよう呼びかけている。",
+    "写真を無断で転載したとして、著作権法違反の疑いで男が逮捕された。",
+    "ตำรวจเตือนประชาชนอย่าดาวน์โหลดแอปพลิเคชันที่ไม่รู้จัก",
+    "Le tribunal a jugé que tous droits réservés ne protégeait pas les titres de presse, "
+    "selon l'arrêt rendu mardi par la cour d'appel de Paris après deux ans de procédure.",
+]
+
+
+@pytest.mark.parametrize("line", NOTICES_IN_OTHER_LANGUAGES)
+def test_notices_and_share_lines_in_other_languages_are_dropped(line: str) -> None:
+    """Copyright notices, app and account promos, share and navigation labels, any script."""
+    assert load_rules().for_source("news.example").drops(line)
+
+
+@pytest.mark.parametrize("line", STORIES_IN_OTHER_LANGUAGES)
+def test_stories_mentioning_copyright_apps_or_sharing_stay(line: str) -> None:
+    """A story sentence about copyright, an app, a QR code or sharing is not a notice."""
+    assert not load_rules().for_source("news.example").drops(line)
+
+
 def test_site_rules_need_the_sources_own_name() -> None:
     """A {site} rule fires for the outlet itself, not for a story naming another outlet."""
     rules = load_rules()
@@ -246,3 +301,38 @@ def test_shipped_rules_match_the_same_without_captures() -> None:
             before, after = re.compile(plain, re.I), re.compile(without_captures(plain), re.I)
             for line in lines:
                 assert bool(before.search(line)) == bool(after.search(line)), (rule, line)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("版权所有(?=.{0,80}$)", True),
+        ("\\btous droits réservés\\b", True),
+        ("^(分享到|分享至)[:：]?.{0,12}$|^分享$", True),
+        ("^(首页|home)$", False),
+        ("^(分享)?x$", False),
+        ("^分?x$", False),
+        ("^(分享到|x)y$", False),
+        ("\\bclick here\\b", False),
+        ("^(©|\\(c\\)|copyright\\b).{0,200}$", False),
+        ("版权|copyright", False),
+    ],
+)
+def test_needs_non_ascii(pattern: str, expected: bool) -> None:
+    """A rule is kept off ASCII lines only when no ASCII line can match it."""
+    assert needs_non_ascii(pattern) is expected
+
+
+def test_rules_for_other_scripts_skip_ascii_lines_and_ascii_rules_still_run_on_others(
+    tmp_path: Path,
+) -> None:
+    rules = load_rules(
+        _write(
+            tmp_path,
+            "[defaults]\ndrop_lines = ['^分享$', '版权所有', '^share$', 'all rights reserved']\n",
+        )
+    ).for_source("any")
+    assert rules.drop_at_start_non_ascii is not None and rules.drop_anywhere_non_ascii
+    assert rules.drops("分享") and rules.drops("本网版权所有")
+    assert rules.drops("Share") and rules.drops("© 2024 Le Monde — all rights reserved")
+    assert not rules.drops("The share price rose")
