@@ -314,8 +314,59 @@ def _cut_trailing_block(paragraphs: list[str], rules: SourceRules) -> list[str]:
     return paragraphs
 
 
+MAX_TAG_DEPTH = 512  # elements nested deeper lose their tags (their text stays)
+DEPTH_CHECK_TAGS = 4096  # a page with at most this many "<" parses fast at any depth
+_TAG = re.compile(r"<(/?)([A-Za-z][^\s/>]*)[^>]*>")
+_VOID_TAGS = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param"}
+    | {"source", "track", "wbr", "keygen", "frame", "basefont", "bgsound", "image"}
+)
+# An unclosed one of these ends when a sibling starts (<p>, <li>, table cells): they do
+# not nest, so they do not add depth.
+_SELF_ENDING_TAGS = frozenset(
+    {"p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "rb", "rt", "rp"}
+)
+
+
+def shallow_html(html: str, max_depth: int = MAX_TAG_DEPTH) -> str:
+    """Return ``html`` without the tags of elements nested deeper than ``max_depth``.
+
+    An HTML parser scans its stack of open elements at each block start tag, so parsing
+    time grows with tags times depth: 40,000 nested ``<div>`` took 5 s to parse, and a
+    2 MiB record of them minutes, holding up its partition. Browsers cap the depth the
+    same way (Blink's parser at 512). The text inside stays, one level up. A page with at
+    most ``DEPTH_CHECK_TAGS`` tags is returned unscanned (it parses fast at any depth), and
+    so is one that nests no deeper than ``max_depth`` (the deepest WCXB page: 122).
+    """
+    if html.count("<") <= DEPTH_CHECK_TAGS:
+        return html
+    depth = 0
+    cuts: list[tuple[int, int]] = []
+    for match in _TAG.finditer(html):
+        closing, name = match.group(1), match.group(2).lower()
+        if name in _SELF_ENDING_TAGS or name in _VOID_TAGS:
+            continue
+        if closing:
+            if depth > max_depth:
+                cuts.append(match.span())
+            depth = max(depth - 1, 0)
+        elif not match.group(0).endswith("/>"):
+            depth += 1
+            if depth > max_depth:
+                cuts.append(match.span())
+    if not cuts:
+        return html
+    pieces, last = [], 0
+    for start, end in cuts:
+        pieces.append(html[last:start])
+        last = end
+    pieces.append(html[last:])
+    return "".join(pieces)
+
+
 def clean_html(html: str, rules: SourceRules) -> HtmlCleaning:
     """Extract the main content and metadata of a page; never raises on bad markup."""
+    html = shallow_html(html)
     tree = LexborHTMLParser(html)
     meta = extract_meta(tree)
     paragraphs = [p for p in _main_paragraphs(html, tree, rules) if not rules.drops(p)]

@@ -532,7 +532,7 @@ class Generator:
         rng = self.rng
         event = self._base()
         p = f"<p>{self.sentence()}</p>"
-        depth = rng.choice([100, 500, 2000, 5000])
+        depth = rng.choice([100, 500, 2000, 5000, 50_000])
         event["html"] = rng.choice(
             [f'<?xml version="1.0" encoding="{rng.choice(["utf-8", "iso-8859-1", "utf-16"])}"?>{p}',
              "<div>" * depth + p + "</div>" * depth,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from service.clean.html import MAX_TAG_DEPTH, shallow_html
 from service.clean.learned import InMemoryLineStats
 from service.clean.rules import load_rules
 from service.clean.stage import Cleaner, event_time
@@ -221,3 +224,32 @@ def test_a_block_rendered_twice_is_kept_once() -> None:
     ]
     items = ["- Step one", "Text.", "- Step one", "More text.", "- Step one"]
     assert without_repeated_runs(items) == items  # a repeated single line is the story's own
+
+
+def _depth(html: str) -> int:
+    depth = deepest = 0
+    for tag in re.findall(r"</?div\b[^>]*>", html):
+        depth += -1 if tag.startswith("</") else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def test_tags_nested_deeper_than_browsers_allow_are_flattened_and_their_text_kept() -> None:
+    """50,000 nested divs (a page that took seconds to parse) keep their story."""
+    story = "".join(f"<p>{p}</p>" for p in PARAGRAPHS)
+    html = "<html><body>" + "<div>" * 50_000 + story + "</div>" * 50_000 + "</body></html>"
+    flat = shallow_html(html)
+    assert _depth(flat) == MAX_TAG_DEPTH - 2  # under <html> and <body>
+    assert re.sub(r"<[^>]*>", "", flat) == re.sub(r"<[^>]*>", "", html)  # all text kept
+    out = Cleaner(load_rules())(_raw(html=html))
+    assert isinstance(out, CleanArticle)
+    assert out.body.split("\n\n") == LIFTED
+
+
+def test_pages_within_the_depth_limit_are_left_as_they_are() -> None:
+    """A big page nesting no deeper than the limit, and unclosed paragraphs, are untouched."""
+    wide = "<html><body>" + "<div><p>item</p><br><img src=x></div>" * 5_000 + "</body></html>"
+    unclosed = "<html><body><div>" + "<p>line <li>entry <td>cell" * 5_000 + "</div></body></html>"
+    deep = "<div>" * MAX_TAG_DEPTH + "<br>" * 5_000 + "</div>" * MAX_TAG_DEPTH
+    for html in (wide, unclosed, deep, "<div>" * 4_000):
+        assert shallow_html(html) is html
