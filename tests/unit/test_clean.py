@@ -253,3 +253,23 @@ def test_pages_within_the_depth_limit_are_left_as_they_are() -> None:
     deep = "<div>" * MAX_TAG_DEPTH + "<br>" * 5_000 + "</div>" * MAX_TAG_DEPTH
     for html in (wide, unclosed, deep, "<div>" * 4_000):
         assert shallow_html(html) is html
+
+
+def test_a_read_also_line_inside_a_french_story_goes_and_the_story_after_it_stays() -> None:
+    """Le Monde sets "Lire aussi | ..." between paragraphs: the line goes, never the rest."""
+    story = [
+        "La Banque centrale européenne a décidé jeudi de maintenir ses taux directeurs "
+        "inchangés, invoquant une inflation encore supérieure à son objectif.",
+        "Lors d'une conférence de presse à Francfort, sa présidente a estimé que la prudence "
+        "restait de mise face aux incertitudes sur les prix de l'énergie.",
+        "À Paris, le ministère de l'Économie a salué une décision responsable, tout en "
+        "appelant à une baisse des taux dès le printemps prochain.",
+        "Les marchés ont peu réagi à l'annonce, la Bourse de Paris terminant la séance en "
+        "légère hausse de 0,3 % en fin de journée.",
+        "Les économistes interrogés s'attendent désormais à une première baisse en juin, si la "
+        "hausse des salaires continue de ralentir.",
+    ]
+    lines = [*story[:3], "Lire aussi | Inflation : les prix ont ralenti en mars", *story[3:]]
+    out = Cleaner(load_rules())(_raw(text="\n".join(lines)))
+    assert isinstance(out, CleanArticle)
+    assert out.body.split("\n\n") == story

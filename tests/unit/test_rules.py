@@ -159,6 +159,22 @@ def test_stories_about_apps_and_newsletters_stay(source: str, line: str) -> None
 
 
 NOTICES_IN_OTHER_LANGUAGES = [
+    "Lire aussi | La BCE maintient ses taux directeurs",
+    "À lire aussi : Airbus recrute 2 000 personnes à Toulouse",
+    "Lesen Sie auch: Die Bahn streicht Verbindungen",
+    "Mehr zum Thema",
+    "Lee también: El Gobierno aprueba los presupuestos",
+    "Leggi anche - Il governo approva la manovra",
+    "Leia também: Inflação recua em março",
+    "Читайте также: ЦБ сохранил ставку",
+    "Partager sur Facebook",
+    "Teilen",
+    "Compartir en Twitter",
+    "Abonnez-vous à notre newsletter",
+    "Jetzt abonnieren und keine Nachricht verpassen",
+    "Suscríbete a nuestro boletín",
+    "Publicité",
+    "Anzeige",
     "Le Monde - Tous droits réservés",
     "© Süddeutsche Zeitung GmbH, München. Alle Rechte vorbehalten.",
     "El País. Todos los derechos reservados.",
@@ -183,6 +199,11 @@ NOTICES_IN_OTHER_LANGUAGES = [
     "แชร์",
 ]
 STORIES_IN_OTHER_LANGUAGES = [
+    "Les lecteurs peuvent lire aussi le rapport complet publié par la Cour des comptes.",
+    "Teilen sich die Parteien die Ministerien, bleibt die Koalition stabil, sagte er.",
+    "Compartir datos entre hospitales salvó vidas durante la pandemia, según el estudio.",
+    "La publicité en ligne a progressé de 8 % l'an dernier, selon le syndicat du secteur.",
+    "Werbung für Zigaretten ist seit 2021 auf Plakaten verboten.",
     "法院认定，被告未经许可使用原告作品，判决其版权所有人获赔50万元。",
     "分享经济迎来新机遇",
     "警方提醒，骗子常以扫描二维码领取补贴为由实施诈骗，市民切勿轻信。",
