@@ -30,7 +30,7 @@ _LEADING_MONTH = re.compile(
     r"|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?\s+(?=[A-Z])"
 )
 _POSSESSIVE = re.compile(r"(?:['\u2019]s|(?<=s)['\u2019])$")
-_STRIP_CHARS = " \t\n\r,;:!?\"'\u2019\u201c\u201d-\u2013\u2014*"
+_STRIP_CHARS = " \t\n\r,;:!?\"'\u2018\u2019\u201c\u201d\u201e\u00ab\u00bb\u00a0-\u2013\u2014*"
 _ABBREVIATION_END = re.compile(r"(?:\b[A-Za-z]\.|\b(?:Inc|Corp|Co|Ltd|Jr|Sr|St|Bros|Mt)\.)$")
 _ACRONYM_AFTER = re.compile(r"\s*\(\s*([A-Z][A-Za-z&]{1,9})\s*\)")
 _TRAILING_NON_NAME = re.compile(
@@ -44,9 +44,16 @@ _NOT_NAME_WORDS = (
     "gmt utc est edt cst cdt pst pdt bst cet cest rbi rbis era pct"
 )
 _NOT_NAME_PHRASES = ("motor racing", "rugby union", "rugby league", "ice hockey", "horse racing")
-NOT_NAMES = frozenset((*_NOT_NAME_WORDS.split(), *_NOT_NAME_PHRASES))
+# Determiners and pronouns opening a sentence or a quotation, which a model reads as a
+# capitalised name ("« Nos clients attendent ... »" gave MISC "Nos"): English and French.
+_FUNCTION_WORDS = (
+    "our their this these those we they "
+    "nos notre vos votre leur leurs ces cette cet mes tes ses nous vous ils"
+)
+NOT_NAMES = frozenset((*_NOT_NAME_WORDS.split(), *_NOT_NAME_PHRASES, *_FUNCTION_WORDS.split()))
 """Words the model takes for names when a headline or table shouts them: sports (the
-"SOCCER -" slug of a sports story), time zones and table headings. Never an entity."""
+"SOCCER -" slug of a sports story), time zones and table headings; determiners and
+pronouns opening a sentence. Never an entity."""
 
 
 @dataclass(frozen=True, slots=True)

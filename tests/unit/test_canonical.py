@@ -59,12 +59,16 @@ def tidied(text: str, kind: EntityType = "PERSON") -> str | None:
         ("Motor Racing", "ORG", None),
         ("GMT", "ORG", None),
         ("RBI", "ORG", None),
+        ("« Nos", "MISC", None),
+        ("Their", "ORG", None),
+        ("Notre Dame", "ORG", "Notre Dame"),
     ],
 )
 def test_tidy_span_trims_to_the_name(raw: str, kind: EntityType, expected: str | None) -> None:
     """Boundaries lose articles, honorifics, possessives, brackets, numbers, ordinals,
     punctuation, and a leading month before another name (not a person's first name); a
-    sport's name, a time zone or a table heading is no entity at all."""
+    sport's name, a time zone, a table heading or a sentence's opening determiner is no
+    entity at all."""
     assert tidied(raw, kind) == expected
 
 
