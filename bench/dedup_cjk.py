@@ -2,7 +2,7 @@
 """Near-duplicate detection on Chinese, Japanese and Thai news: the stream of bench/dedup.py.
 
 Usage: python bench/dedup_cjk.py [bench/data/cjk_news.jsonl] [--seed 7] [--rounds 5]
-       [--no-chrome] [--reference first-seen|fuller-editions] [--stored-anchors N] [--bar X]
+       [--no-chrome] [--stored-anchors N] [--bar X]
 
 Articles: ``bench/data/cjk_news.jsonl`` (written for this project: 36 Chinese, 30
 Japanese and 14 Thai news articles, ``{"id", "lang", "template", "title", "paragraphs"}``).
@@ -25,7 +25,6 @@ import argparse
 import random
 import sys
 from collections import Counter
-from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -36,8 +35,7 @@ from bench.dedup import article, pair_scores, run_ours
 from service.clean.learned import InMemoryLineStats
 from service.clean.rules import load_rules
 from service.clean.stage import Cleaner
-from service.dedup.fingerprint import containment
-from service.dedup.stage import MatchPolicy, StoredEntry, judge, make_probe
+from service.dedup.stage import MatchPolicy
 from service.models import CleanArticle, RawArticle
 from service.stores.embedded.store import EmbeddedStore
 
@@ -145,52 +143,6 @@ def cleaned(
     return out, dropped
 
 
-def run_reference(
-    stream: list[tuple[CleanArticle, str, str]], policy: MatchPolicy, fuller: bool
-) -> list[str]:
-    """Return each article's cluster id from a reference index in Python.
-
-    The index judges every probe against every entry with :func:`judge` (no postings, no
-    common-key exclusion). With ``fuller``, a near-duplicate that contains its entry
-    (entry in probe >= the bar), is larger and is at least half made of the entry's
-    shingles replaces the entry's anchors and size: later copies of the story are then
-    compared with its fullest edition seen so far. Neither store does this yet; this is
-    the measurement for it.
-    """
-    entries: list[StoredEntry] = []
-    where: dict[str, int] = {}
-    clusters = []
-    for art, _, _ in stream:
-        probe = make_probe(art)
-        verdict = judge(probe, entries, policy)
-        if verdict.match == "unique":
-            where[probe.article_id] = len(entries)
-            entries.append(
-                StoredEntry(
-                    probe.article_id, probe.origin, probe.url_key, probe.body_key,
-                    probe.sketch[: policy.stored_anchors], probe.shingles, float(len(entries)),
-                )
-            )  # fmt: skip
-        elif verdict.match == "near" and fuller:
-            index = where[verdict.cluster_id]
-            entry = entries[index]
-            entry_in_probe, probe_in_entry, _ = containment(
-                entry.anchors,
-                len(entry.anchors) < policy.stored_anchors,
-                probe.sketch,
-                probe.sketch_full,
-            )
-            if (
-                probe.shingles > entry.shingles
-                and entry_in_probe >= policy.containment_for(probe)
-                and probe_in_entry >= 0.5
-            ):
-                anchors = probe.sketch[: policy.stored_anchors]
-                entries[index] = replace(entry, anchors=anchors, shingles=probe.shingles)
-        clusters.append(verdict.cluster_id)
-    return clusters
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("articles", type=Path, nargs="?", default=DEFAULT)
@@ -198,12 +150,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument(
         "--no-chrome", action="store_true", help="articles without outlet chrome lines"
-    )
-    parser.add_argument(
-        "--reference",
-        choices=["first-seen", "fuller-editions"],
-        help="cluster with the reference index in Python instead of the embedded store "
-        "(see run_reference), indexing first-seen articles only or also fuller editions",
     )
     parser.add_argument("--stored-anchors", type=int, default=MatchPolicy().stored_anchors)
     parser.add_argument(
@@ -222,13 +168,8 @@ def main() -> None:
     for round_number in range(args.rounds):
         stream, dropped = cleaned(build_stream(items, args.seed + round_number))
         truth = [cluster for _, cluster, _ in stream]
-        if args.reference:
-            micros = 0.0
-            fuller = args.reference == "fuller-editions"
-            cluster_ids = run_reference(stream, policy, fuller)
-        else:
-            ours, micros = run_ours(stream, EmbeddedStore.open(None, policy))
-            cluster_ids = [a.dedup.cluster_id if a.dedup else a.id for a in ours]
+        ours, micros = run_ours(stream, EmbeddedStore.open(None, policy))
+        cluster_ids = [a.dedup.cluster_id if a.dedup else a.id for a in ours]
         predicted = [f"{round_number}:{cluster}" for cluster in cluster_ids]
         truth_tagged = [f"{round_number}:{t}" for t in truth]
         p, r, f = pair_scores(truth_tagged, predicted)

@@ -175,6 +175,53 @@ class StoreContract:
         assert store.entries() == 1
         assert third.duplicate_of == "a"
 
+    def test_a_copy_cut_elsewhere_joins_through_the_full_edition(
+        self, make_store: MakeStore
+    ) -> None:
+        """The first 7 of 10 paragraphs arrive first, then the full story, then the last 5.
+
+        The two cut copies share 2 paragraphs and stay apart on their own; the full story
+        is a fuller edition of the indexed one, so the entry takes its anchors and the last
+        copy joins the cluster. Replays get their first verdicts back.
+        """
+        store = make_store()
+        paragraphs = body(1).split("\n\n")
+        head = probe("head", "\n\n".join(paragraphs[:7]), offset=1)
+        full = probe("full", body(1), offset=2)
+        tail = probe("tail", "\n\n".join(paragraphs[5:]), offset=3)
+        assert store.check_and_insert(head, NOW).match == "unique"
+        first_full = store.check_and_insert(full, NOW + 1)
+        assert (first_full.match, first_full.duplicate_of) == ("near", "head")
+        first_tail = store.check_and_insert(tail, NOW + 2)
+        assert (first_tail.match, first_tail.duplicate_of) == ("near", "head")
+        assert store.entries() == 1
+        for item, first in ((full, first_full), (tail, first_tail)):
+            again = store.check_and_insert(item, NOW + 3)
+            assert replace(again, replay=False) == replace(first, replay=False)
+        assert store.check_and_insert(head, NOW + 4).replay
+
+    def test_without_a_full_edition_copies_cut_elsewhere_stay_apart(
+        self, make_store: MakeStore
+    ) -> None:
+        """The same two cut copies with no full story between them: two clusters."""
+        store = make_store()
+        paragraphs = body(1).split("\n\n")
+        store.check_and_insert(probe("head", "\n\n".join(paragraphs[:7]), offset=1), NOW)
+        tail = store.check_and_insert(probe("tail", "\n\n".join(paragraphs[5:]), offset=3), NOW)
+        assert (tail.match, tail.cluster_id) == ("unique", "tail")
+
+    def test_a_roundup_quoting_a_story_leaves_its_entry_alone(self, make_store: MakeStore) -> None:
+        """A longer article only half made of the story matches it but is no fuller edition:
+        a later article sharing only the roundup's other stories stays apart."""
+        store = make_store()
+        story = body(1, paragraphs=6).split("\n\n")
+        others = body(2, paragraphs=8).split("\n\n")
+        store.check_and_insert(probe("story", "\n\n".join(story), offset=1), NOW)
+        roundup = store.check_and_insert(probe("roundup", "\n\n".join(story + others)), NOW)
+        assert (roundup.match, roundup.duplicate_of) == ("near", "story")
+        later = store.check_and_insert(probe("other", "\n\n".join(others), offset=3), NOW)
+        assert later.match == "unique"
+
     def test_replayed_original_finds_its_own_entry(self, make_store: MakeStore) -> None:
         """Replaying an original (same id and origin) is unique again, not its own copy."""
         store = make_store()

@@ -10,6 +10,8 @@ from service.dedup.stage import (
     MatchPolicy,
     Probe,
     StoredEntry,
+    entry_is_full,
+    is_fuller_edition,
     judge,
     make_probe,
     match_kind,
@@ -134,3 +136,31 @@ def test_containment_sees_a_truncated_copy_in_both_directions() -> None:
 def test_containment_of_empty_sketches_compares_nothing() -> None:
     """Nothing to compare gives zero containment and zero compared."""
     assert containment((), True, (1, 2), True) == (0.0, 0.0, 0)
+
+
+def _entry(anchors: tuple[int, ...], shingles: int) -> StoredEntry:
+    return StoredEntry("e", Origin("raw", 0, 0), 1, 2, anchors, shingles, 0.0)
+
+
+def _probe(sketch: tuple[int, ...], shingles: int) -> Probe:
+    return Probe("p", Origin("raw", 0, 1), 3, 4, sketch, shingles, sketch_limit=64)
+
+
+def test_an_entry_is_full_when_it_holds_every_shingle() -> None:
+    """Full means as many anchors as shingles, whatever anchor count it was stored with."""
+    assert entry_is_full(_entry(tuple(range(10)), 10))
+    assert not entry_is_full(_entry(tuple(range(16)), 300))
+    assert not entry_is_full(_entry(tuple(range(24)), 25))
+
+
+def test_a_fuller_edition_holds_the_entry_and_is_half_made_of_it() -> None:
+    """The whole story after its first half: fuller. A roundup quoting it, a shorter copy,
+    or an article sharing too little with it: not."""
+    policy = MatchPolicy()
+    story = _entry(tuple(range(1, 11)), 10)
+    assert is_fuller_edition(story, _probe(tuple(range(1, 21)), 20), policy)
+    assert not is_fuller_edition(story, _probe(tuple(range(1, 26)), 25), policy)  # 40 % of it
+    assert not is_fuller_edition(story, _probe(tuple(range(1, 10)), 9), policy)
+    assert not is_fuller_edition(story, _probe((*range(1, 6), *range(50, 60)), 15), policy)
+    common = frozenset(range(1, 8))  # template shingles are no evidence: 3 left to compare
+    assert not is_fuller_edition(story, _probe(tuple(range(1, 21)), 20), policy, common)

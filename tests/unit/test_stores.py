@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from service.dedup.stage import MatchPolicy
+from service.dedup.stage import MatchPolicy, Probe
 from service.stores.embedded.postings import Postings
 from service.stores.embedded.store import EmbeddedStore
 from tests.store_contract import NOW, MakeStore, StoreContract, body, probe
@@ -65,6 +65,47 @@ def test_snapshot_plus_log_restore_and_torn_line(tmp_path: Path) -> None:
     reopened = EmbeddedStore.open(tmp_path)
     assert reopened.entries() == 2
     assert reopened.check_and_insert(probe("c", body(2)), NOW + 2).duplicate_of == "b"
+
+
+def _cut_story() -> tuple[Probe, Probe, Probe]:
+    """Return the first 7 of 10 paragraphs, the whole story and its last 5."""
+    paragraphs = body(1).split("\n\n")
+    return (
+        probe("head", "\n\n".join(paragraphs[:7]), offset=1),
+        probe("full", body(1), offset=2),
+        probe("tail", "\n\n".join(paragraphs[5:]), offset=3),
+    )
+
+
+@pytest.mark.parametrize("close", [False, True])
+def test_an_entry_refreshed_by_a_fuller_edition_is_restored(tmp_path: Path, close: bool) -> None:
+    """The new anchors of a refreshed entry survive a crash after flush (log) and a
+    close (snapshot): the copy cut elsewhere still joins the story after the restart."""
+    head, full, tail = _cut_story()
+    store = EmbeddedStore.open(tmp_path)
+    store.check_and_insert(head, NOW)
+    assert store.check_and_insert(full, NOW + 1).duplicate_of == "head"
+    if close:
+        store.close()
+    else:
+        store.flush()
+    reopened = EmbeddedStore.open(tmp_path)
+    verdict = reopened.check_and_insert(tail, NOW + 2)
+    assert (verdict.match, verdict.duplicate_of) == ("near", "head")
+
+
+def test_a_snapshot_with_fewer_anchors_an_entry_loads(tmp_path: Path) -> None:
+    """A store written with 16 anchors an entry opens with more: entries keep theirs."""
+    store = EmbeddedStore.open(tmp_path, MatchPolicy(stored_anchors=16))
+    store.check_and_insert(probe("a", body(1)), NOW)
+    store.close()
+    reopened = EmbeddedStore.open(tmp_path)
+    assert reopened.policy.stored_anchors > 16 and reopened.entries() == 1
+    paragraphs = body(1).split("\n\n")
+    copy = reopened.check_and_insert(probe("b", "\n\n".join(paragraphs[:7])), NOW + 1)
+    assert (copy.match, copy.duplicate_of) == ("near", "a")
+    other = reopened.check_and_insert(probe("c", body(2)), NOW + 2)
+    assert other.match == "unique"
 
 
 def test_corrupt_log_line_in_the_middle_raises(tmp_path: Path) -> None:

@@ -8,7 +8,8 @@
   computes, so :func:`service.dedup.stage.judge` over the survivors gives the verdict it
   would give over all candidates; the embedded store then builds Python entries for a
   handful of slots instead of every candidate.
-* :func:`insert_entry` and :func:`expire_entries`: the ring of columns.
+* :func:`insert_entry`, :func:`refresh_entry` and :func:`expire_entries`: the ring of
+  columns.
 """
 
 from __future__ import annotations
@@ -202,6 +203,48 @@ def insert_entry(  # type: ignore[no-untyped-def]  # pragma: no cover
 
 
 @numba.njit(
+    types.void(*_COLUMN_TYPES, *POSTING_TYPES, _I8, _U8A, _I8, _I8, _I8, _I8A),
+    cache=True,
+    nogil=True,
+)  # fmt: skip
+def refresh_entry(  # type: ignore[no-untyped-def]  # pragma: no cover
+    url_keys, body_keys, shingles, seen_at, id_form, topic, partition, offset, n_anchors,
+    anchors, ids, state, keys, slots, fences, recent_keys, recent_slots, recent_next,
+    table_keys, table_heads, table_counts, posting_state, slot, entry_anchors,
+    entry_shingles, posted, merge_every, out,
+):  # fmt: skip
+    """Give the entry in ``slot`` new anchors and a new shingle count (a fuller edition).
+
+    Its new first ``posted`` anchors are posted; postings of anchors it no longer has are
+    counted dead (they are purged with the others, and lookups re-check every posting).
+    ``out[OUT_MERGE]`` is set when the recent postings are due for a merge.
+    """
+    old_posted = min(np.int64(n_anchors[slot]), posted)
+    count = len(entry_anchors)
+    new_posted = min(count, posted)
+    posting = (keys, slots, fences, recent_keys, recent_slots, recent_next)
+    table = (table_keys, table_heads, table_counts, posting_state)
+    dead = 0
+    for index in range(old_posted):
+        if not _member(entry_anchors[:new_posted], np.uint64(anchors[slot, index])):
+            dead += 1
+    for index in range(new_posted):
+        already = False
+        for other in range(old_posted):
+            if np.uint64(anchors[slot, other]) == entry_anchors[index]:
+                already = True
+                break
+        if not already:
+            post_recent(*posting, *table, np.uint32(entry_anchors[index]), np.uint32(slot))
+    for index in range(anchors.shape[1]):
+        anchors[slot, index] = np.uint32(entry_anchors[index]) if index < count else np.uint32(0)
+    n_anchors[slot] = count
+    shingles[slot] = entry_shingles
+    posting_state[DEAD] += dead
+    out[OUT_MERGE] = 1 if posting_state[RECENT] >= merge_every else 0
+
+
+@numba.njit(
     types.void(
         *_COLUMN_TYPES, *POSTING_TYPES, _U8, _U8, _U8A, types.boolean, _I8, _I8, _I8, _I8,
         _I8, _U8, _U8, _I8, types.float64, _I8A, types.Array(types.float64, 1, "C"), _I8A,
@@ -228,9 +271,11 @@ def check_and_insert(  # type: ignore[no-untyped-def]  # pragma: no cover
       ``out[OUT_FOUND]`` of ``found`` are the entries tied for best (same kind and
       ``seen_at``), and Python picks the smallest id among them;
     * UNDECIDED: a candidate with the probe's origin has an id too long to pack, so
-      Python runs ``judge`` over the ``found`` slots, with the first ``out[OUT_COMMON]``
-      of ``common_out``: the probe's common keys (anchors posted ``LIMIT`` times or
-      more, which do not count as evidence).
+      Python runs ``judge`` over the ``found`` slots.
+
+    The first ``out[OUT_COMMON]`` of ``common_out`` are the probe's common keys (anchors
+    posted ``LIMIT`` times or more, which do not count as evidence). An entry holds every
+    shingle of its body when it has as many anchors as shingles.
 
     ``found`` must hold ``(LOOKUP_K + 2) * (LIMIT - 1)`` slots (every key yielding
     candidates has fewer than ``LIMIT``), ``common_out`` ``LOOKUP_K`` keys. Evicted slot
@@ -270,6 +315,9 @@ def check_and_insert(  # type: ignore[no-untyped-def]  # pragma: no cover
         if counts[index] >= limit:
             common[common_count] = sketch[index]
             common_count += 1
+    for index in range(len(common)):
+        common_out[index] = common[index]
+    out[OUT_COMMON] = len(common)
     chosen = np.empty(len(candidates), np.int64)
     kinds = np.empty(len(candidates), np.int64)
     kept = 0
@@ -304,7 +352,7 @@ def check_and_insert(  # type: ignore[no-untyped-def]  # pragma: no cover
                 continue
             if not _contained(
                 anchors[slot, : n_anchors[slot]],
-                n_anchors[slot] < stored_k,
+                np.int64(n_anchors[slot]) >= np.int64(shingles[slot]),
                 sketch,
                 sketch_full,
                 common,
@@ -321,9 +369,6 @@ def check_and_insert(  # type: ignore[no-untyped-def]  # pragma: no cover
         for index in range(kept):  # loops, not slice assignments: these compile faster
             found[index] = chosen[index]
         out[OUT_FOUND] = kept
-        for index in range(len(common)):
-            common_out[index] = common[index]
-        out[OUT_COMMON] = len(common)
         return
     if kept:
         best_kind = 3

@@ -1,11 +1,14 @@
 """Durability of the embedded store: an append-only log plus a snapshot.
 
 ``log.jsonl`` holds one JSON array per inserted entry, tagged with its insert sequence
-number; ``snapshot.npz`` holds every column and the posting arrays as of a sequence
+number, and one per refreshed entry (``["refresh", slot, id, anchors, shingles]``, applied
+when the slot still holds that id); ``snapshot.npz`` holds every column and the posting arrays as of a sequence
 number. Restoring loads the snapshot, then re-applies the log entries after it (a
 crash between writing a snapshot and truncating the log is therefore harmless). A torn
 last line, from a crash mid-write, is ignored; any other bad line raises ValueError, and
 so does a snapshot written with another ``max_entries`` (slots are seq % max_entries).
+A snapshot written with another number of anchors an entry loads: entries keep the
+anchors they have, up to the store's number.
 
 ``format`` names the files' format version, ``FORMAT``: version 2 holds the exact keys
 of :data:`service.dedup.fingerprint.KEY_VERSION` 2. A directory with state files and no
@@ -30,6 +33,7 @@ from service.models import Origin
 from service.stores.embedded.postings import Postings
 
 SNAPSHOT_EVERY = 200_000
+REFRESH = "refresh"  # first field of a log line giving an entry new anchors
 FORMAT = KEY_VERSION
 _FORMAT_TEXT = f"cleanwire-dedup {FORMAT}\n"
 
@@ -55,6 +59,8 @@ class LoggedIndex(Protocol):
     def used_slots(self) -> int: ...
     def expire(self, now: float) -> None: ...
     def insert(self, entry: StoredEntry) -> None: ...
+    def refresh(self, slot: int, anchors: tuple[int, ...], shingles: int) -> None: ...
+    def holds(self, slot: int, article_id: str) -> bool: ...
 
 
 class StoreLog:
@@ -100,6 +106,13 @@ class StoreLog:
         record = [seq, entry.article_id, origin.topic, origin.partition, origin.offset]
         record += [entry.url_key, entry.body_key, list(entry.anchors), entry.shingles]
         record.append(entry.seen_at)
+        self._pending.append(json.dumps(record, separators=(",", ":")))
+
+    def append_refresh(
+        self, slot: int, article_id: str, anchors: tuple[int, ...], shingles: int
+    ) -> None:
+        """Buffer the new anchors of the entry in ``slot`` (a fuller edition of its story)."""
+        record = [REFRESH, slot, article_id, list(anchors), shingles]
         self._pending.append(json.dumps(record, separators=(",", ":")))
 
     def flush(self, store: LoggedIndex) -> None:
@@ -166,7 +179,10 @@ class StoreLog:
                 used = len(data["ids"])
                 for name, column in store.columns.items():
                     column[:used] = data[f"col_{name}"]
-                store.anchors[:used] = data["anchors"]
+                width = min(data["anchors"].shape[1], store.anchors.shape[1])
+                store.anchors[:used, :width] = data["anchors"][:, :width]
+                n_anchors = store.columns["n_anchors"]
+                n_anchors[:used] = np.minimum(n_anchors[:used], width)
                 store.ids[:used] = data["ids"]
                 slots, long_ids = data["long_id_slots"].tolist(), data["long_ids"].tolist()
                 store.long_ids = dict(zip(slots, long_ids, strict=True))
@@ -180,8 +196,14 @@ class StoreLog:
             if not line:
                 continue
             try:
+                record = json.loads(line)
+                if record[0] == REFRESH:
+                    _, slot, article_id, anchors, shingles = record
+                    if store.holds(slot, article_id):
+                        store.refresh(slot, tuple(anchors), shingles)
+                    continue
                 seq, article_id, topic, partition, offset, url, body, anchors, shingles, seen = (
-                    json.loads(line)
+                    record
                 )
             except ValueError:
                 if number >= len(lines) - 2:

@@ -23,7 +23,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from service.dedup.stage import MatchKind, MatchPolicy, Probe, StoredEntry, Verdict, judge
+from service.dedup.stage import (
+    SHINGLES_CAP,
+    MatchKind,
+    MatchPolicy,
+    Probe,
+    StoredEntry,
+    Verdict,
+    is_fuller_edition,
+    judge,
+)
 from service.models import Origin
 from service.stores.embedded.kernels import (
     COUNT,
@@ -51,6 +60,7 @@ from service.stores.embedded.kernels import (
     TTL,
     expire_entries,
     insert_entry,
+    refresh_entry,
 )
 from service.stores.embedded.kernels import check_and_insert as check_and_insert_kernel
 from service.stores.embedded.log import StoreLog
@@ -216,18 +226,62 @@ class EmbeddedStore:
             return Verdict("unique", probe.article_id)
         if code == REPLAY:
             return Verdict("unique", probe.article_id, replay=True)
-        if code == MATCH:
-            best = min(self._id_at(slot) for slot in self._found[: out[OUT_FOUND]].tolist())
-            return Verdict(_KINDS[out[OUT_KIND]], best, best)
-        entries = self._live_entries(self._found[: out[OUT_FOUND]])
         common = frozenset(self._common[: out[OUT_COMMON]].tolist())
+        if code == MATCH:
+            slot, best = min(
+                ((slot, self._id_at(slot)) for slot in self._found[: out[OUT_FOUND]].tolist()),
+                key=lambda found: found[1],
+            )
+            kind = _KINDS[out[OUT_KIND]]
+            if kind == "near":
+                [entry] = self._live_entries(np.array([slot], np.int64))
+                self._refresh_if_fuller(slot, entry, probe, common)
+            return Verdict(kind, best, best)
+        slots = self._found[: out[OUT_FOUND]]
+        entries = self._live_entries(slots)
         verdict = judge(probe, entries, self.policy, common)
         if verdict.match == "unique" and not verdict.replay:
             entry = self._entry_of(probe, now)
             if self._log is not None:
                 self._log.append(self.seq, entry)
             self.insert(entry)
+        elif verdict.match == "near":
+            for slot, entry in zip(slots.tolist(), entries, strict=True):
+                if entry.article_id == verdict.cluster_id:
+                    self._refresh_if_fuller(slot, entry, probe, common)
+                    break
         return verdict
+
+    def _refresh_if_fuller(
+        self, slot: int, entry: StoredEntry, probe: Probe, common: frozenset[int]
+    ) -> None:
+        """Keep ``probe``'s anchors under ``entry`` when it is a fuller edition of the story."""
+        if not is_fuller_edition(entry, probe, self.policy, common):
+            return
+        anchors = probe.sketch[: self.policy.stored_anchors]
+        shingles = min(probe.shingles, SHINGLES_CAP)
+        if self._log is not None:
+            self._log.append_refresh(slot, entry.article_id, anchors, shingles)
+        self.refresh(slot, anchors, shingles)
+
+    def refresh(self, slot: int, anchors: tuple[int, ...], shingles: int) -> None:
+        """Give the entry in ``slot`` new anchors and shingle count (see is_fuller_edition)."""
+        out = self._out
+        out[:] = 0
+        refresh_entry(
+            *self._column_arrays(), *self.postings.arrays(), slot,
+            np.array(anchors[: self.policy.stored_anchors], np.uint64), min(shingles, SHINGLES_CAP),
+            self.policy.posted_anchors, MERGE_EVERY, out,
+        )  # fmt: skip
+        if out[OUT_MERGE]:
+            self.merge_recent()
+
+    def holds(self, slot: int, article_id: str) -> bool:
+        """Return whether ``slot`` holds a live entry with ``article_id``."""
+        in_ring = 0 <= slot < self.used_slots()
+        return (
+            in_ring and int(self.columns["id_form"][slot]) != 0 and self._id_at(slot) == article_id
+        )
 
     def entries(self) -> int:
         """Return the number of indexed originals (expired ones until evicted)."""
@@ -294,7 +348,7 @@ class EmbeddedStore:
             url_key=probe.url_key,
             body_key=probe.body_key,
             anchors=probe.sketch[: self.policy.stored_anchors],
-            shingles=min(probe.shingles, 65535),
+            shingles=min(probe.shingles, SHINGLES_CAP),
             seen_at=float(int(now)),
         )
 
@@ -307,7 +361,8 @@ class EmbeddedStore:
         out[:] = 0
         insert_entry(
             *self._column_arrays(), *self.postings.arrays(), entry.url_key, entry.body_key,
-            np.array(entry.anchors, np.uint64), min(entry.shingles, 65535), int(entry.seen_at),
+            np.array(entry.anchors[: self.policy.stored_anchors], np.uint64),
+            min(entry.shingles, SHINGLES_CAP), int(entry.seen_at),
             id_form, id_low, id_high, len(topics) if topic < 0 else topic,
             entry.origin.partition, entry.origin.offset, self.policy.max_entries,
             self.policy.posted_anchors, MERGE_EVERY, out,

@@ -9,7 +9,7 @@ SCRIPT = """\
 -- ARGV: prefix, now, ttl, max_entries, stored_k, min_containment, min_compared,
 --       min_size_ratio, common_postings, id, topic, partition, offset,
 --       url_key, body_key, shingles, sketch_full, sketch_csv, lookup_csv, posted_csv,
---       lookup_anchor_count
+--       lookup_anchor_count, posted_anchors, fuller_min_share
 local P = ARGV[1]
 local now, ttl, max_entries = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local stored_k, min_containment = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -18,6 +18,7 @@ local common_postings = tonumber(ARGV[9])
 local id, topic, partition, offset = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local url_key, body_key, shingles = ARGV[14], ARGV[15], tonumber(ARGV[16])
 local sketch_full = ARGV[17] == '1'
+local posted_anchors, fuller_min_share = tonumber(ARGV[22]), tonumber(ARGV[23])
 
 local function numbers(csv)
   local out = {}
@@ -72,7 +73,7 @@ local function rank(e)
   if body_key ~= '0' and e.b == body_key then return 1 end
   local small, large = math.min(e.n, shingles), math.max(e.n, shingles)
   if small == 0 or small < min_ratio * large then return 3 end
-  local a, b, compared = containment(e.a, #e.a < stored_k, sketch, sketch_full)
+  local a, b, compared = containment(e.a, #e.a >= e.n, sketch, sketch_full)
   if compared >= min_compared and math.max(a, b) >= min_containment then return 2 end
   return 3
 end
@@ -92,8 +93,40 @@ for eid, _ in pairs(ids) do
     end
   end
 end
+-- A near-duplicate that is a fuller edition of the entry's story gives the entry its
+-- anchors and size (service.dedup.stage.is_fuller_edition); its new first anchors are
+-- posted, and postings of anchors it no longer has are removed.
+local function refresh_if_fuller(e)
+  if shingles <= e.n then return end
+  local a, b, compared = containment(e.a, #e.a >= e.n, sketch, sketch_full)
+  if compared < min_compared or a < min_containment or b < fuller_min_share then return end
+  local key = P .. ':e:' .. e.id
+  local old_anchor = {}
+  for i = 1, math.min(posted_anchors, #e.a) do old_anchor[e.a[i]] = true end
+  local keys, seen = {}, {}
+  for i = 1, math.min(posted_anchors, stored_k, #sketch) do
+    keys[#keys + 1] = lookup[i]
+    seen[lookup[i]] = true
+  end
+  for k in string.gmatch(redis.call('HGET', key, 'k') or '', '[^,]+') do
+    if old_anchor[tonumber(k)] and not seen[k] then
+      redis.call('SREM', P .. ':k:' .. k, e.id)
+    elseif not seen[k] then
+      keys[#keys + 1] = k
+      seen[k] = true
+    end
+  end
+  for i = 1, math.min(posted_anchors, stored_k, #sketch) do
+    redis.call('SADD', P .. ':k:' .. lookup[i], e.id)
+  end
+  local stored = {}
+  for i = 1, math.min(stored_k, #sketch) do stored[i] = sketch[i] end
+  redis.call('HSET', key, 'a', table.concat(stored, ','), 'n', shingles, 'k', table.concat(keys, ','))
+end
+
 if best then
   local kinds = {[0] = 'url', [1] = 'exact', [2] = 'near'}
+  if best_rank == 2 then refresh_if_fuller(best) end
   return {kinds[best_rank], best.id, best.id, '0'}
 end
 

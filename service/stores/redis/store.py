@@ -22,7 +22,7 @@ from __future__ import annotations
 import redis
 
 from service.dedup.fingerprint import KEY_VERSION
-from service.dedup.stage import MatchKind, MatchPolicy, Probe, Verdict
+from service.dedup.stage import SHINGLES_CAP, MatchKind, MatchPolicy, Probe, Verdict
 from service.errors import StateUnavailable
 from service.stores.redis.client import connect
 from service.stores.redis.lua import SCRIPT
@@ -77,12 +77,14 @@ class RedisStore:
             probe.origin.offset,
             probe.url_key,
             probe.body_key,
-            min(probe.shingles, 65535),
+            min(probe.shingles, SHINGLES_CAP),
             int(probe.sketch_full),
             ",".join(map(str, probe.sketch)),
             ",".join(map(str, lookup)),
             ",".join(map(str, dict.fromkeys(posted))),
             len(anchors),
+            policy.posted_anchors,
+            repr(policy.fuller_min_share),
         ]
         try:
             answer = self._script(keys=[], args=args)
