@@ -1,9 +1,9 @@
 """Durability of the embedded store: an append-only log plus a snapshot.
 
 ``log.jsonl`` holds one JSON array per inserted entry, tagged with its insert sequence
-number, and one per refreshed entry (``["refresh", slot, id, anchors, shingles]``, applied
-when the slot still holds that id); ``snapshot.npz`` holds every column and the posting arrays as of a sequence
-number. Restoring loads the snapshot, then re-applies the log entries after it (a
+number, and one per refreshed entry (``["refresh", slot, id, anchors, shingles]``,
+applied when the slot still holds that id); ``snapshot.npz`` holds every column and the
+posting arrays as of a sequence number. Restoring loads the snapshot, then re-applies the log entries after it (a
 crash between writing a snapshot and truncating the log is therefore harmless). A torn
 last line, from a crash mid-write, is ignored; any other bad line raises ValueError, and
 so does a snapshot written with another ``max_entries`` (slots are seq % max_entries).
