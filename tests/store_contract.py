@@ -222,6 +222,27 @@ class StoreContract:
         later = store.check_and_insert(probe("other", "\n\n".join(others), offset=3), NOW)
         assert later.match == "unique"
 
+    def test_short_reports_written_to_one_template_stay_apart(self, make_store: MakeStore) -> None:
+        """Two one-paragraph results differing in teams, group and city share 62.5 % of
+        their shingles: apart. A corrected re-send of the first shares 79 %: a duplicate."""
+        store = make_store()
+        first = (
+            "Portugal beat Norway 3-0 (halftime 1-0) in a World Cup European group nine "
+            "qualifier in Lisbon on Saturday, with two goals from their captain."
+        )
+        other = (
+            "Sweden beat Latvia 3-0 (halftime 1-0) in a World Cup European group four "
+            "qualifier in Stockholm on Saturday, with two goals from their captain."
+        )
+        resend = (
+            "Portugal beat Norway 3-0 (halftime 1-0) in their World Cup European group nine "
+            "qualifier in Lisbon on Saturday, with two goals from the captain."
+        )
+        assert store.check_and_insert(probe("first", first, offset=1), NOW).match == "unique"
+        assert store.check_and_insert(probe("other", other, offset=2), NOW).match == "unique"
+        verdict = store.check_and_insert(probe("resend", resend, offset=3), NOW)
+        assert (verdict.match, verdict.duplicate_of) == ("near", "first")
+
     def test_replayed_original_finds_its_own_entry(self, make_store: MakeStore) -> None:
         """Replaying an original (same id and origin) is unique again, not its own copy."""
         store = make_store()

@@ -62,6 +62,8 @@ class MatchPolicy:
     min_containment: float = 0.6
     min_containment_unspaced: float = 0.76
     min_compared: int = 6
+    short_shingles: int = 32
+    min_containment_short: float = 0.65
     fuller_min_share: float = 0.5
     min_size_ratio: float = 0.3
     common_postings: int = 8
@@ -78,6 +80,20 @@ class MatchPolicy:
         ``min_containment_unspaced`` (``python bench/dedup_cjk.py``).
         """
         return self.min_containment_unspaced if probe.unspaced else self.min_containment
+
+    def containment_bar(self, probe: Probe, entry_shingles: int) -> float:
+        """Return the containment ``probe`` must reach against an entry of that size.
+
+        When the smaller body has fewer than ``short_shingles`` shingles, it is at least
+        ``min_containment_short``: every shingle of a short body is compared, and
+        one-paragraph reports written to one template (a result, a brief) share 60 % of
+        their word 3-grams, only the teams, the score and the group differing
+        (``python bench/wiretext.py``), where a corrected re-send keeps two thirds or more.
+        """
+        bar = self.containment_for(probe)
+        if min(probe.shingles, entry_shingles) < self.short_shingles:
+            return max(bar, self.min_containment_short)
+        return bar
 
 
 SHINGLES_CAP = 65535
@@ -166,7 +182,7 @@ def match_kind(
         entry.anchors, entry_is_full(entry), probe.sketch, probe.sketch_full, common
     )
     if compared >= policy.min_compared and (
-        max(entry_in_probe, probe_in_entry) >= policy.containment_for(probe)
+        max(entry_in_probe, probe_in_entry) >= policy.containment_bar(probe, entry.shingles)
     ):
         return "near"
     return "unique"
@@ -186,8 +202,8 @@ def is_fuller_edition(
 ) -> bool:
     """Return whether ``probe``, a near-duplicate of ``entry``, is a fuller edition of it.
 
-    A fuller edition holds the entry (the entry is at least ``containment_for(probe)``
-    contained in it), has more shingles, and is at least ``fuller_min_share`` made of the
+    A fuller edition holds the entry (the entry is contained in it as much as a duplicate
+    must be, :meth:`MatchPolicy.containment_bar`), has more shingles, and is at least ``fuller_min_share`` made of the
     entry's (so one step cannot turn a story into a roundup that quotes it). The store then
     keeps the probe's anchors and shingle count under the entry's id: only the first-seen
     article of a story is indexed, and when that was a cut copy, a later copy cut elsewhere
@@ -200,7 +216,7 @@ def is_fuller_edition(
     )
     return (
         compared >= policy.min_compared
-        and entry_in_probe >= policy.containment_for(probe)
+        and entry_in_probe >= policy.containment_bar(probe, entry.shingles)
         and probe_in_entry >= policy.fuller_min_share
     )
 

@@ -164,3 +164,15 @@ def test_a_fuller_edition_holds_the_entry_and_is_half_made_of_it() -> None:
     assert not is_fuller_edition(story, _probe((*range(1, 6), *range(50, 60)), 15), policy)
     common = frozenset(range(1, 8))  # template shingles are no evidence: 3 left to compare
     assert not is_fuller_edition(story, _probe(tuple(range(1, 21)), 20), policy, common)
+
+
+def test_a_short_body_must_reach_the_short_bar() -> None:
+    """Under short_shingles on either side the bar is at least min_containment_short;
+    unspaced text keeps its own higher bar."""
+    policy = MatchPolicy()
+    short, long = _probe(tuple(range(20)), 20), _probe(tuple(range(64)), 500)
+    assert policy.containment_bar(short, 500) == policy.min_containment_short
+    assert policy.containment_bar(long, 20) == policy.min_containment_short
+    assert policy.containment_bar(long, 500) == policy.min_containment
+    unspaced = dataclasses.replace(short, unspaced=True)
+    assert policy.containment_bar(unspaced, 20) == policy.min_containment_unspaced

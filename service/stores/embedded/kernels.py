@@ -97,8 +97,8 @@ OUT_CODE, OUT_KIND, OUT_SLOT, OUT_MERGE, OUT_FOUND, OUT_COMMON = 0, 1, 2, 3, 4, 
 OUT_RANGES = 6  # the number of evicted slot ranges; (start, stop) pairs follow
 OUT_SIZE = 16
 # Integer and float policy arrays passed to check_and_insert.
-MAX_ENTRIES, STORED_K, POSTED_K, LOOKUP_K, LIMIT, MIN_COMPARED, MERGE_AT = range(7)
-TTL, MIN_SIZE_RATIO, MIN_CONTAINMENT = range(3)
+MAX_ENTRIES, STORED_K, POSTED_K, LOOKUP_K, LIMIT, MIN_COMPARED, MERGE_AT, SHORT = range(8)
+TTL, MIN_SIZE_RATIO, MIN_CONTAINMENT, MIN_CONTAINMENT_SHORT = range(4)
 _LOW32 = np.uint64(0xFFFFFFFF)
 _I4 = types.int32
 _U8A = _U8[::1]
@@ -350,13 +350,16 @@ def check_and_insert(  # type: ignore[no-untyped-def]  # pragma: no cover
             larger = max(np.int64(shingles[slot]), probe_shingles)
             if smaller == 0 or smaller < floats[MIN_SIZE_RATIO] * larger:
                 continue
+            bar = (
+                floats[MIN_CONTAINMENT_SHORT] if smaller < ints[SHORT] else floats[MIN_CONTAINMENT]
+            )
             if not _contained(
                 anchors[slot, : n_anchors[slot]],
                 np.int64(n_anchors[slot]) >= np.int64(shingles[slot]),
                 sketch,
                 sketch_full,
                 common,
-                floats[MIN_CONTAINMENT],
+                bar,
                 ints[MIN_COMPARED],
             ):
                 continue

@@ -45,6 +45,7 @@ from service.stores.embedded.kernels import (
     MERGE_AT,
     MIN_COMPARED,
     MIN_CONTAINMENT,
+    MIN_CONTAINMENT_SHORT,
     MIN_SIZE_RATIO,
     OUT_CODE,
     OUT_COMMON,
@@ -56,6 +57,7 @@ from service.stores.embedded.kernels import (
     POSTED_K,
     REPLAY,
     SEQ,
+    SHORT,
     STORED_K,
     TTL,
     expire_entries,
@@ -143,14 +145,15 @@ class EmbeddedStore:
         self._out = np.zeros(OUT_SIZE, np.int64)
         self._found = np.zeros((policy.lookup_anchors + 2) * policy.common_postings, np.int64)
         self._common = np.zeros(policy.lookup_anchors, np.uint64)
-        ints = np.zeros(7, np.int64)
-        ints[[MAX_ENTRIES, STORED_K, POSTED_K, LOOKUP_K, LIMIT, MIN_COMPARED]] = (
+        ints = np.zeros(8, np.int64)
+        ints[[MAX_ENTRIES, STORED_K, POSTED_K, LOOKUP_K, LIMIT, MIN_COMPARED, SHORT]] = (
             policy.max_entries, policy.stored_anchors, policy.posted_anchors,
             policy.lookup_anchors, policy.common_postings, policy.min_compared,
+            policy.short_shingles,
         )  # fmt: skip
         ints[MERGE_AT] = MERGE_EVERY
         self._ints = ints
-        self._floats = np.zeros(3, np.float64)
+        self._floats = np.zeros(4, np.float64)
         self._floats[[TTL, MIN_SIZE_RATIO, MIN_CONTAINMENT]] = (
             policy.ttl_seconds, policy.min_size_ratio, policy.min_containment,
         )  # fmt: skip
@@ -205,7 +208,9 @@ class EmbeddedStore:
         runs :func:`service.dedup.stage.judge` when an id too long to pack may be the probe's.
         """
         origin, out = probe.origin, self._out
-        self._floats[MIN_CONTAINMENT] = self.policy.containment_for(probe)
+        bar = self.policy.containment_for(probe)
+        self._floats[MIN_CONTAINMENT] = bar
+        self._floats[MIN_CONTAINMENT_SHORT] = max(bar, self.policy.min_containment_short)
         topics = self.topics
         topic = topics.index(origin.topic) if origin.topic in topics else -1
         packed_id, id_form = pack_id(probe.article_id)

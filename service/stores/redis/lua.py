@@ -9,7 +9,8 @@ SCRIPT = """\
 -- ARGV: prefix, now, ttl, max_entries, stored_k, min_containment, min_compared,
 --       min_size_ratio, common_postings, id, topic, partition, offset,
 --       url_key, body_key, shingles, sketch_full, sketch_csv, lookup_csv, posted_csv,
---       lookup_anchor_count, posted_anchors, fuller_min_share
+--       lookup_anchor_count, posted_anchors, fuller_min_share, short_shingles,
+--       min_containment_short
 local P = ARGV[1]
 local now, ttl, max_entries = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local stored_k, min_containment = tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -19,6 +20,13 @@ local id, topic, partition, offset = ARGV[10], ARGV[11], ARGV[12], ARGV[13]
 local url_key, body_key, shingles = ARGV[14], ARGV[15], tonumber(ARGV[16])
 local sketch_full = ARGV[17] == '1'
 local posted_anchors, fuller_min_share = tonumber(ARGV[22]), tonumber(ARGV[23])
+local short_shingles, min_containment_short = tonumber(ARGV[24]), tonumber(ARGV[25])
+
+-- The containment a pair must reach: more when the smaller body is short (stage.py).
+local function bar(entry_shingles)
+  if math.min(entry_shingles, shingles) < short_shingles then return min_containment_short end
+  return min_containment
+end
 
 local function numbers(csv)
   local out = {}
@@ -74,7 +82,7 @@ local function rank(e)
   local small, large = math.min(e.n, shingles), math.max(e.n, shingles)
   if small == 0 or small < min_ratio * large then return 3 end
   local a, b, compared = containment(e.a, #e.a >= e.n, sketch, sketch_full)
-  if compared >= min_compared and math.max(a, b) >= min_containment then return 2 end
+  if compared >= min_compared and math.max(a, b) >= bar(e.n) then return 2 end
   return 3
 end
 
@@ -99,7 +107,7 @@ end
 local function refresh_if_fuller(e)
   if shingles <= e.n then return end
   local a, b, compared = containment(e.a, #e.a >= e.n, sketch, sketch_full)
-  if compared < min_compared or a < min_containment or b < fuller_min_share then return end
+  if compared < min_compared or a < bar(e.n) or b < fuller_min_share then return end
   local key = P .. ':e:' .. e.id
   local old_anchor = {}
   for i = 1, math.min(posted_anchors, #e.a) do old_anchor[e.a[i]] = true end

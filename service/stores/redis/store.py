@@ -85,6 +85,8 @@ class RedisStore:
             len(anchors),
             policy.posted_anchors,
             repr(policy.fuller_min_share),
+            policy.short_shingles,
+            repr(max(policy.containment_for(probe), policy.min_containment_short)),
         ]
         try:
             answer = self._script(keys=[], args=args)
