@@ -282,18 +282,8 @@ def required_literal(pattern: str) -> str:
     Only a plain prefix is used (after an optional ``\\b``); a top-level ``|`` or an
     inline flag gives "", so the rule is always tried.
     """
-    depth, escaped = 0, False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            return ""
+    if len(_top_level_split(pattern)) > 1:
+        return ""
     match = _LITERAL_RUN.match(pattern)
     if match is None or pattern.startswith("(?"):
         return ""
