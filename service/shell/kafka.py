@@ -35,7 +35,7 @@ from service.shell.batching import ChunkBuffer
 from service.shell.client import client_options, utc_now
 from service.shell.events import Destination, Output, Provenance, kafka_output
 from service.shell.group import GroupWatch
-from service.shell.metrics import Metrics
+from service.shell.metrics import Metrics, observe_many
 from service.shell.partitions import Listener, Partitions
 from service.shell.transactions import (
     commit_transaction,
@@ -255,8 +255,8 @@ class KafkaService:
             now = time.time()
             settled = [pair for tp in committed for pair in shares[tp]]
             self.metrics.count([o for o, _ in settled])  # one increment per series
-            for _, m in settled:
-                self.metrics.end_to_end.observe(max(0.0, now - m.timestamp / 1000))
+            latencies = [max(0.0, now - m.timestamp / 1000) for _, m in settled]
+            observe_many(self.metrics.end_to_end, latencies)
             self._update_lag({tp: [m for _, m in share] for tp, share in shares.items()})
 
     def _outputs(self, share: list[tuple[Outcome, Message]], stamp: str) -> list[Output]:

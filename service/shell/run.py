@@ -45,11 +45,14 @@ class Built:
     pipeline: Pipeline
     provenance: Provenance
     stages: Stages
+    metrics: Metrics | None = None
 
     def run(self, records: Sequence[Record]) -> list[Outcome]:
         """Run the pipeline, then make the state it wrote durable (before any commit)."""
         outcomes = self.pipeline.run(records)
         self.stages.flush()
+        if self.metrics is not None:
+            self.metrics.flush()  # the chunk's stage times, in bulk
         return outcomes
 
     def close(self) -> None:
@@ -72,7 +75,7 @@ def build(settings: Settings, metrics: Metrics | None = None, *, default_state: 
         enrich = metrics.timed_batch("enrich", enrich) if enrich else None
     pipeline = Pipeline(parse=parse, clean=clean, dedup=dedup, enrich=enrich)
     provenance = Provenance(service_version(), tuple(sorted(stages.models.items())))
-    return Built(pipeline, provenance, stages)
+    return Built(pipeline, provenance, stages, metrics)
 
 
 async def run_service(settings: Settings) -> int:
