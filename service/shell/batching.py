@@ -87,6 +87,10 @@ class ChunkBuffer(Generic[K, M]):
         )
         self._resize()
 
+    def predicted_s(self, records: int) -> float | None:
+        """Pipeline seconds ``records`` should take at the smoothed rate; None before any chunk ran."""
+        return records * self._per_record if self._per_record else None
+
     def _resize(self) -> None:
         if self._per_record:
             target = self.span_s / max(self._per_record, 1e-6)

@@ -50,6 +50,16 @@ Batches: TypeAlias = "dict[TopicPartition, list[Message]]"
 
 log = logs.get("cleanwire.kafka")
 CLIENT_STOP_DEADLINE_S = 5.0  # closing one client at shutdown, after the last commit
+INLINE_CHUNK_S = 0.05
+"""A chunk the pipeline should finish within this many seconds runs on the event loop.
+
+Longer chunks (and the first, whose cost is unknown) run in the pipeline thread, so the
+loop keeps fetching, heartbeating and committing the previous chunk meanwhile. For short
+ones the thread costs more than it saves: the two threads trade the GIL every few ms, and
+with every stage off (about 40 us a record) the handoff cost 24 CPU-us a record more than
+the pipeline itself (``bench/throughput.py``, 30,000 events). A 50 ms pause of the loop is
+far inside every client timeout (heartbeats every 3 s).
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,9 +165,10 @@ class KafkaService:
         The buffer is topped up with what the consumer has already fetched before every
         chunk. When a whole chunk is waiting, the pipeline runs it while the previous one
         commits (otherwise the commit finishes first and the buffer is topped up with what was
-        fetched meanwhile, so chunks stay large); a partition whose commit failed, or that
-        changed hands meanwhile, drops its share of the next chunk (it is read again from
-        the committed offset).
+        fetched meanwhile, so chunks stay large); a chunk short enough to run on the loop
+        (:data:`INLINE_CHUNK_S`) holds that commit's I/O back for its few milliseconds. A
+        partition whose commit failed, or that changed hands meanwhile, drops its share of
+        the next chunk (it is read again from the committed offset).
         """
         self.parts.stopping = stop
         committing: asyncio.Task[None] | None = None
@@ -189,7 +200,11 @@ class KafkaService:
                 await committing
 
     async def _prepare(self, batches: Batches) -> _Chunk | None:
-        """Run one chunk through the pipeline and encode its outputs (in the pipeline thread)."""
+        """Run one chunk through the pipeline and encode its outputs.
+
+        In the pipeline thread, or on the event loop when the chunk should take at most
+        :data:`INLINE_CHUNK_S`.
+        """
         owners = {tp: self.parts.owner[tp] for tp in batches if tp in self.parts.owner}
         work = {
             tp: [m for m in msgs if m.offset >= self.parts.next[tp]]
@@ -214,7 +229,11 @@ class KafkaService:
             outputs = {tp: self._outputs(share, stamp) for tp, share in shares.items()}
             return _Chunk(shares, outputs, owners, len(records), seconds)
 
-        chunk = await asyncio.get_running_loop().run_in_executor(self._pool, run)
+        predicted = self._buffer.predicted_s(len(records))
+        if predicted is not None and predicted <= INLINE_CHUNK_S:
+            chunk = run()
+        else:
+            chunk = await asyncio.get_running_loop().run_in_executor(self._pool, run)
         self._buffer.observe(chunk.records, chunk.seconds)
         self._batches += 1
         if self._batches == self.s.test_kill_before_commit:

@@ -87,3 +87,13 @@ def test_revoked_or_dropped_partitions_are_not_handed_out() -> None:
     buf.drop("p2")
     assert buf.take({"p0"}) == {"p0": [1, 2]}
     assert not buf
+
+
+def test_predicted_time_follows_the_smoothed_cost_and_is_unknown_at_first() -> None:
+    """No estimate before a chunk ran; then records times the smoothed cost a record."""
+    buf: ChunkBuffer[str, int] = ChunkBuffer(interval_s=0.1, max_records=500)
+    assert buf.predicted_s(500) is None
+    buf.observe(records=100, seconds=0.004)  # 40 us a record
+    assert buf.predicted_s(500) == 500 * 0.00004
+    buf.observe(records=10, seconds=0.2)  # 20 ms a record: 0.7 * 40 us + 0.3 * 20 ms
+    assert abs(buf.predicted_s(1) - (0.7 * 0.00004 + 0.3 * 0.02)) < 1e-12  # type: ignore[operator]
