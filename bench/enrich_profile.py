@@ -7,8 +7,8 @@ duplicates), runs them through the clean stage as the service does, then through
 stage (English model, default settings) once untimed and once under ``cProfile``. Prints
 the CPU per article without the profiler, then each part's share of the profiled run: spaCy's
 tokenizer, the model's layers (token-to-vector and the NER scoring layers, in thinc), the
-rest of spaCy's pipe (the greedy transition loop of the entity recogniser, in Cython), and
-the service's own passes around the model. Shares are of the profiled run (the profiler
+rest of the entity model (the greedy move-by-move loop, compiled: service/enrich/greedy.py),
+and the service's own passes around the model. Shares are of the profiled run (the profiler
 slows Python code more than compiled code, so the service's own passes are, if anything,
 overstated).
 """
@@ -37,7 +37,7 @@ from service.parse import Parser
 
 FunctionKey = tuple[str, int, str]
 PARTS: tuple[tuple[str, Callable[[FunctionKey], bool]], ...] = (
-    ("spaCy pipe, all", lambda k: k[2] == "pipe" and k[0].endswith("language.py")),
+    ("entity model, all", lambda k: k[2] == "_recognise" and k[0].endswith("ner.py")),
     ("  tokenizer", lambda k: k[2] == "make_doc" and k[0].endswith("language.py")),
     ("  model layers (thinc predict)", lambda k: k[2] == "predict" and "thinc" in k[0]),
     ("re-casing shouted lines", lambda k: k[2] == "recase_shouting"),
@@ -87,7 +87,7 @@ def main() -> None:
     pipe, *inside = list(seconds)[:3]
     seconds = {
         **dict(list(seconds.items())[:3]),
-        "  the rest (transition loop)": seconds[pipe] - sum(seconds[n] for n in inside),
+        "  the rest (greedy loop, compiled)": seconds[pipe] - sum(seconds[n] for n in inside),
         **dict(list(seconds.items())[3:]),
     }
     for name, spent in seconds.items():
