@@ -6,7 +6,7 @@ thinc) and a greedy loop over the tokens that picks one BILUO move at a time. sp
 runs that loop in Cython, but takes the GIL back at every step (an assertion on the
 number of moves) and calls BLIS for a 64-by-74 product and a dozen 128-float additions a
 step; on 2 cores the loop cost about twice the model layers (``bench/enrich_profile.py``),
-most of it in acquiring and releasing the GIL.
+about half of it in acquiring and releasing the GIL (perf).
 
 :func:`decode` is that loop, move for move (``spacy/pipeline/_parser_internals/ner.pyx``:
 the same validity rules, preset entities and sentence starts included, the same state
