@@ -32,26 +32,27 @@ IOB_I, IOB_O, IOB_B = 1, 2, 3  # spaCy's token.ent_iob codes (0: no preset)
 
 
 @numba.njit(cache=True, nogil=True)
-def _valid(move, label, is_open, open_label, b0, b1, n, iob, etype, sstart, space):  # type: ignore[no-untyped-def]  # pragma: no cover
-    """Return True when ``move`` with ``label`` is valid (``ner.pyx``'s ``is_valid``)."""
-    iob0 = iob[b0]
-    etype0 = etype[b0]
-    iob1 = iob[b1] if b1 >= 0 else 0
-    sstart1 = sstart[b1] if b1 >= 0 else 0
+def _valid(move, label, is_open, open_label, left, iob0, etype0, iob1, sstart1, space0):  # type: ignore[no-untyped-def]  # pragma: no cover
+    """Return True when ``move`` with ``label`` is valid (``ner.pyx``'s ``is_valid``).
+
+    ``left``: tokens left in the buffer; ``iob0``/``etype0``/``space0``: the next token's
+    preset entity code, preset type and whitespace flag; ``iob1``/``sstart1``: the token
+    after it's preset code and sentence start (0 past the end, as spaCy's empty token).
+    """
     if move == BEGIN:
-        if is_open or n - b0 < 2 or label == 0 or iob0 == IOB_I:
+        if is_open or left < 2 or label == 0 or iob0 == IOB_I:
             return False
         if iob0 == IOB_B:
             return label == etype0 and iob1 == IOB_I
-        return not (iob1 == IOB_B or sstart1 == 1 or space[b0])
+        return not (iob1 == IOB_B or sstart1 == 1 or space0)
     if move == IN:
-        if not is_open or n - b0 < 2 or label == 0 or open_label != label:
+        if not is_open or left < 2 or label == 0 or open_label != label:
             return False
         if iob0 == IOB_B or iob1 == IOB_B:
             return False
         if iob0 == IOB_I:
             return not (iob1 == 0 or iob1 == IOB_O) and label == etype0
-        return not (b1 >= 0 and sstart1 == 1)
+        return sstart1 != 1
     if move == LAST:
         if label == 0 or not is_open:
             return False
@@ -65,7 +66,7 @@ def _valid(move, label, is_open, open_label, b0, b1, n, iob, etype, sstart, spac
             return False
         if iob0 == IOB_B:
             return label == etype0
-        return not space[b0]
+        return not space0
     if move == OUT:
         return not (is_open or iob0 == IOB_B or iob0 == IOB_I)  # noqa: SIM109 (compiles)
     return False
@@ -94,17 +95,17 @@ def decode(  # type: ignore[no-untyped-def]  # pragma: no cover
     offset = 0
     for doc in range(len(lengths)):
         n = lengths[doc]
-        d_iob = iob[offset : offset + n]
-        d_etype = etype[offset : offset + n]
-        d_sstart = sstart[offset : offset + n]
-        d_space = space[offset : offset + n]
         is_open = False
         open_start = -1
         open_label = np.uint64(0)
         open_class = -1
         b0 = 0
         while b0 < n:
-            b1 = b0 + 1 if b0 + 1 < n else -1
+            at = offset + b0  # the next token, in the batch's columns
+            has_after = b0 + 1 < n
+            iob0, etype0, space0 = iob[at], etype[at], space[at]
+            iob1 = iob[at + 1] if has_after else 0
+            sstart1 = sstart[at + 1] if has_after else 0
             # features: the next token, the open entity's first token and the token before
             # the next (StateC.set_context_tokens, n == 3); -1 is the padding row
             ids = (b0, open_start if is_open else -1, b0 - 1 if is_open else -1)
@@ -124,8 +125,8 @@ def decode(  # type: ignore[no-untyped-def]  # pragma: no cover
             guess = -1
             for c in range(n_classes):  # score only the valid moves: the argmax is theirs
                 if not _valid(
-                    moves[c], labels[c], is_open, open_label, b0, b1, n,
-                    d_iob, d_etype, d_sstart, d_space,
+                    moves[c], labels[c], is_open, open_label, n - b0,
+                    iob0, etype0, iob1, sstart1, space0,
                 ):  # fmt: skip
                     continue
                 total = np.float32(0.0)
@@ -161,7 +162,10 @@ class GreedyDecoder:
     """
 
     def __init__(self, ner: Any, moves: np.ndarray, labels: np.ndarray, names: list[str]) -> None:
-        self._tok2vec, self._lower, self._upper = ner.model.layers
+        self._tok2vec, self._lower, upper = ner.model.layers
+        self._bias = np.ascontiguousarray(self._lower.get_param("b"), dtype=np.float32)
+        self._weights = np.ascontiguousarray(upper.get_param("W"), dtype=np.float32)
+        self._weights_bias = np.ascontiguousarray(upper.get_param("b"), dtype=np.float32)
         self._moves = moves
         self._labels = labels
         self._names = names
@@ -197,15 +201,12 @@ class GreedyDecoder:
             return found
         tokvecs = self._tok2vec.predict(list(docs))
         cached = np.ascontiguousarray(self._lower.predict(tokvecs), dtype=np.float32)
-        bias = np.ascontiguousarray(self._lower.get_param("b"), dtype=np.float32)
-        weights = np.ascontiguousarray(self._upper.get_param("W"), dtype=np.float32)
-        weights_bias = np.ascontiguousarray(self._upper.get_param("b"), dtype=np.float32)
         columns = np.concatenate(
             [doc.to_array(["ENT_IOB", "ENT_TYPE", "SENT_START", "IS_SPACE"]) for doc in docs]
         )
         out = np.empty((int(lengths.sum()), 4), dtype=np.int64)
         count = decode(
-            cached, bias, weights, weights_bias, self._moves, self._labels, lengths,
+            cached, self._bias, self._weights, self._weights_bias, self._moves, self._labels, lengths,
             columns[:, 0].astype(np.int64), columns[:, 1],
             columns[:, 2].astype(np.int64), columns[:, 3].astype(np.bool_), out,
         )  # fmt: skip
