@@ -214,3 +214,29 @@ def test_url_host_agrees_with_urlsplit(scheme: str, sep: str, rest: str) -> None
         assert exc.reason == "invalid_url"
         host = None
     assert host == _urlsplit_host(url)
+
+
+@pytest.mark.parametrize(
+    "name", ["title", "html", "text", "published_at", "fetched_at", "language", "source"]
+)
+@pytest.mark.parametrize("bad", [5, 1.5, True, [], {}])
+def test_an_optional_string_of_another_type_is_wrong_type_on_that_field(
+    name: str, bad: object
+) -> None:
+    """Each optional string field is checked, whatever else the event holds."""
+    event = {"url": "https://a.com/x", "text": "Body.", name: bad}
+    with pytest.raises(InvalidEvent) as info:
+        parse(orjson.dumps(event), ORIGIN)
+    assert (info.value.reason, info.value.field) == ("wrong_type", name)
+
+
+def test_a_decoded_event_may_hold_str_subclasses() -> None:
+    """An object decoded by another library (str subclasses) validates like orjson's."""
+
+    class Text(str):
+        pass
+
+    raw = parse.article(
+        {"url": Text("https://a.com/x"), "title": Text("T"), "text": Text("B")}, ORIGIN
+    )
+    assert (raw.title, raw.text, raw.source) == ("T", "B", "a.com")
