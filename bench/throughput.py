@@ -38,7 +38,10 @@ model later than the other would find the backlog half done). CPU-seconds per
 run`` (exactly_once, ``--commit-interval-ms``) under a steady offered load of 50 % and 80 %
 of d's rate; each event carries ``meta.sent_at`` set at send time, and the bench's
 read_committed consumer records now - sent_at for every clean and duplicate record. Stage budget from
-``cleanwire_stage_seconds`` (sum/count per stage) scraped from d's /metrics.
+``cleanwire_stage_seconds`` (sum/count per stage) scraped from d's /metrics. Last, in this
+process and after every contender: the enrich stage against ``en_core_web_sm`` run NER-only
+(``nlp.pipe``, every other component off) on the same ``--enrich-articles`` cleaned pipeline
+events (title and body), CPU-ms per article, alternating over 3 reps, medians.
 
 Prints every number and writes a Markdown table to ``--results``. The machine is shared
 and has 2 cores: the bench's own producer/consumer and the broker compete with the
@@ -437,6 +440,45 @@ async def measure(
     return res
 
 
+@dataclass(frozen=True)
+class EnrichCost:
+    articles: int
+    chars: int  # mean characters an article (title and body)
+    ours_ms: float  # CPU-ms an article, the enrich stage
+    ner_ms: float  # CPU-ms an article, en_core_web_sm NER-only nlp.pipe
+
+
+def enrich_vs_ner(count: int, seed: int, reps: int = 3) -> EnrichCost:
+    """CPU-ms an article of the enrich stage and of plain ``en_core_web_sm`` NER-only
+    ``nlp.pipe``, on the same cleaned pipeline events, timed in turn; medians of ``reps``."""
+    import importlib
+    import statistics
+
+    from enrich_profile import clean_articles
+
+    from service.enrich.ner import MODEL_PACKAGE
+    from service.enrich.stage import Enricher
+
+    articles = clean_articles(count, seed)
+    texts = [f"{a.title}\n\n{a.body}" if a.title else a.body for a in articles]
+    enricher = Enricher(languages=("en",))
+    nlp = importlib.import_module(MODEL_PACKAGE).load()  # en_core_web_sm, as bench/entities.py
+    nlp.select_pipes(enable=["ner"])
+    enricher(articles[:4])  # warm-up: first calls compile and fill caches
+    list(nlp.pipe(texts[:4]))
+    ours: list[float] = []
+    plain: list[float] = []
+    for _ in range(reps):
+        start = time.process_time()
+        enricher(articles)
+        ours.append((time.process_time() - start) * 1000 / len(articles))
+        start = time.process_time()
+        list(nlp.pipe(texts))
+        plain.append((time.process_time() - start) * 1000 / len(texts))
+    chars = sum(map(len, texts)) // max(1, len(texts))
+    return EnrichCost(len(articles), chars, statistics.median(ours), statistics.median(plain))
+
+
 def stage_costs(texts: Sequence[str]) -> dict[str, float]:
     """Return ms per article for each stage, summed over the given /metrics scrapes."""
     sums: dict[str, float] = {}
@@ -675,7 +717,7 @@ LABELS = {
 
 def report(
     args: argparse.Namespace, results: dict[str, Result], lats: list[Latency],
-    stages: dict[str, float], info: dict[str, dict[str, str]],
+    stages: dict[str, float], info: dict[str, dict[str, str]], enrich: EnrichCost | None = None,
 ) -> list[str]:  # fmt: skip
     L = [
         "# cleanwire throughput benchmark",
@@ -732,6 +774,19 @@ def report(
             closure = (1000 / total) / d.rate
             L += ["", f"Budget closure (d): predicted {1000 / total:.1f}/s / achieved "
                   f"{d.rate:.1f}/s = **{closure:.2f}** (1.00 = the stages explain all the time)."]  # fmt: skip
+    if enrich is not None:
+        ratio = enrich.ours_ms / enrich.ner_ms
+        L += [
+            "",
+            f"Entity tagging, in process, on the same {enrich.articles} cleaned pipeline events "
+            f"({enrich.chars:,} characters of title and body on average), 3 reps in turn, medians:",
+            "",
+            "| Tagger | CPU-ms / article | target | met |",
+            "|---|---:|---|---|",
+            f"| `en_core_web_sm`, NER only (`nlp.pipe`) | {enrich.ner_ms:.1f} | | |",
+            f"| cleanwire enrich stage | {enrich.ours_ms:.1f} ({ratio:.2f}x) | below NER-only "
+            f"| {'yes' if ratio < 1 else '**no**'} |",
+        ]
     if lats:
         L += [
             "",
@@ -846,6 +901,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         "--latency-dump", default="",
         help="write every latency sample (load, sent s, latency s, key, bytes) as JSON lines here",
     )  # fmt: skip
+    ap.add_argument(
+        "--enrich-articles", type=int,
+        help="cleaned pipeline events for enrich vs NER-only en_core_web_sm (200; quick 40; 0 = skip)",
+    )  # fmt: skip
     ap.add_argument("--timeout", type=float, default=900.0, help="per contender (s)")
     ap.add_argument("--bootstrap-servers", default="127.0.0.1:9092")
     ap.add_argument("--results", default=str(ROOT / "bench" / "results.md"))
@@ -863,6 +922,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     a.rounds = a.rounds or (1 if a.quick else 3)
     a.warmup = (0 if a.quick else 40_000) if a.warmup is None else a.warmup
     a.events = a.events or (60 if a.quick else 500)
+    if a.enrich_articles is None:
+        a.enrich_articles = 40 if a.quick else 200
     a.transport_events = a.transport_events or (5000 if a.quick else 10000)
     a.latency_seconds = a.latency_seconds or (15.0 if a.quick else 120.0)
     a.latency_warmup = (
@@ -964,10 +1025,19 @@ async def amain(args: argparse.Namespace) -> tuple[list[str], bool]:
                 f"{x.service_p50 * 1000:.0f} ms p99 ≤ {x.service_p99 * 1000:.0f} ms, "
                 f"commit p50 ≤ {x.commit_p50 * 1000:.0f} ms {x.error}", flush=True,
             )  # fmt: skip
+    enrich: EnrichCost | None = None
+    if args.enrich_articles:
+        enrich = enrich_vs_ner(args.enrich_articles, args.seed)
+        print(
+            f"entity tagging, {enrich.articles} cleaned pipeline events: en_core_web_sm NER-only "
+            f"{enrich.ner_ms:.1f} CPU-ms/article, cleanwire enrich {enrich.ours_ms:.1f} "
+            f"({enrich.ours_ms / enrich.ner_ms:.2f}x; target below 1x: "
+            f"{'met' if enrich.ours_ms < enrich.ner_ms else 'NOT met'})", flush=True,
+        )  # fmt: skip
     LAST.parent.mkdir(parents=True, exist_ok=True)
     if "d" in results and results["d"].rate:
         LAST.write_bytes(orjson.dumps({"d_rate": results["d"].rate, "stages": args.stages}))
-    lines = report(args, results, lats, stages, info)
+    lines = report(args, results, lats, stages, info, enrich)
     return lines, all(not r.error for r in results.values())
 
 
