@@ -4,7 +4,7 @@ Usage: python bench/throughput.py [--quick] [--events 2000] [--transport-events 
        [--html-share 0.3] [--dup-share 0.2] [--partitions 4] [--commit-interval-ms 100]
        [--commit-backlog-interval-ms 500]
        [--latency-seconds 120] [--contenders a-eos,a-json,a-alo,b,b-alo,c,d,d-alo,e] [--no-latency]
-       [--results bench/results.md]
+       [--enrich-articles 200] [--results bench/results.md]
 
 Against the real broker (``scripts/services.sh start``). Each contender gets fresh topics and
 a fresh group, a pre-produced backlog of the same events, and runs as its own process(es):
