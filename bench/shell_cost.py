@@ -36,8 +36,9 @@ from aiokafka import ConsumerRecord
 
 from service.models import Origin
 from service.settings import load
-from service.shell.events import Destination, kafka_output
-from service.shell.metrics import Metrics, observe_many
+from service.shell.events import Destination
+from service.shell.kafka import chunk_outputs, observe_settled
+from service.shell.metrics import Metrics
 from service.shell.run import build
 
 TOPICS: dict[Destination, str] = {"clean": "clean", "duplicates": "duplicates", "dlq": "dlq"}
@@ -71,18 +72,13 @@ def main() -> int:
     built = build(settings, metrics)
     records = [(m.value, Origin(m.topic, m.partition, m.offset)) for m in msgs]
 
-    def shell() -> None:  # service/shell/kafka.py: _prepare's run(), then _commit's bookkeeping
+    def shell() -> None:  # as KafkaService._prepare's run(), then _commit's bookkeeping
         for chunk in chunks:
             batch = [(m.value, Origin(m.topic, m.partition, m.offset)) for m in chunk]
             outcomes = built.run(batch)
             share = list(zip(outcomes, chunk, strict=True))
-            [
-                kafka_output(o, m.key, m.value, list(m.headers or ()), TOPICS, built.provenance, "t")
-                for o, m in share
-            ]  # fmt: skip
-            metrics.count([o for o, _ in share])
-            now = time.time()
-            observe_many(metrics.end_to_end, [max(0.0, now - m.timestamp / 1000) for _, m in share])
+            chunk_outputs(share, TOPICS, built.provenance, "t")
+            observe_settled(metrics, share, time.time())
 
     def passthrough() -> None:  # bench/peer.py json: Loop.outputs
         for chunk in chunks:

@@ -226,7 +226,10 @@ class KafkaService:
             seconds = time.monotonic() - began
             stamp = utc_now()
             shares = {tp: [(next(outcomes), m) for m in msgs] for tp, msgs in work.items()}
-            outputs = {tp: self._outputs(share, stamp) for tp, share in shares.items()}
+            outputs = {
+                tp: chunk_outputs(share, self._topics, self.provenance, stamp)
+                for tp, share in shares.items()
+            }
             return _Chunk(shares, outputs, owners, len(records), seconds)
 
         predicted = self._buffer.predicted_s(len(records))
@@ -271,25 +274,10 @@ class KafkaService:
                     {tp: share[-1][1].offset + 1 for tp, share in shares.items()},
                 )
             self.metrics.commit_seconds.observe(time.monotonic() - start)
-            now = time.time()
-            settled = [pair for tp in committed for pair in shares[tp]]
-            self.metrics.count([o for o, _ in settled])  # one increment per series
-            latencies = [max(0.0, now - m.timestamp / 1000) for _, m in settled]
-            observe_many(self.metrics.end_to_end, latencies)
-            self._update_lag({tp: [m for _, m in share] for tp, share in shares.items()})
-
-    def _outputs(self, share: list[tuple[Outcome, Message]], stamp: str) -> list[Output]:
-        """Return the one record each outcome publishes (see :func:`kafka_output`)."""
-        for outcome, _ in share:
-            if isinstance(outcome, Dropped):
-                drop = outcome.drop
-                log.info("article_dropped", reason=drop.reason, article_id=drop.article_id)
-        return [
-            kafka_output(
-                o, m.key, m.value, list(m.headers or ()), self._topics, self.provenance, stamp
+            observe_settled(
+                self.metrics, [pair for tp in committed for pair in shares[tp]], time.time()
             )
-            for o, m in share
-        ]
+            self._update_lag({tp: [m for _, m in share] for tp, share in shares.items()})
 
     async def _commit_eos(
         self, tp: TopicPartition, outputs: list[Output], next_offset: int
@@ -345,6 +333,33 @@ class KafkaService:
             msgs = batches.get(tp)
             age = now - msgs[-1].timestamp / 1000 if msgs and behind else 0.0
             self.metrics.lag_seconds.labels(str(tp.partition)).set(max(0.0, age))
+
+
+def chunk_outputs(
+    share: Sequence[tuple[Outcome, Message]],
+    topics: Mapping[Destination, str],
+    provenance: Provenance,
+    stamp: str,
+) -> list[Output]:
+    """Return the one record each outcome of a partition's share publishes (see
+    :func:`kafka_output`); a dropped article is also logged."""
+    for outcome, _ in share:
+        if isinstance(outcome, Dropped):
+            drop = outcome.drop
+            log.info("article_dropped", reason=drop.reason, article_id=drop.article_id)
+    return [
+        kafka_output(o, m.key, m.value, list(m.headers or ()), topics, provenance, stamp)
+        for o, m in share
+    ]
+
+
+def observe_settled(
+    metrics: Metrics, settled: Sequence[tuple[Outcome, Message]], now: float
+) -> None:
+    """Count committed outcomes (one increment per series) and observe their end-to-end
+    latencies, from each record's timestamp to ``now``, in one call."""
+    metrics.count([o for o, _ in settled])
+    observe_many(metrics.end_to_end, [max(0.0, now - m.timestamp / 1000) for _, m in settled])
 
 
 async def _close(client: str, closing: Awaitable[None]) -> None:
